@@ -1,0 +1,178 @@
+"""Liger: partition the embedding space, extend LFs to nearby points, fit a label model per part."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liger.extension import NeighbourVotes, check_thresholds, nearest_voting_neighbours
+from liger.labels import check_gold_labels, check_label_matrix
+from liger.metrics import metric_value
+from liger.models.base import LabelModel
+from liger.models.majority import MajorityVote
+from liger.models.triplet import TripletLabelModel
+from liger.partition import KMeansPartition
+
+#: P(class 0) values tried per part, as the reference code does: 0.01, 0.06, ..., 0.96.
+BALANCE_GRID = tuple(round(0.01 + 0.05 * i, 2) for i in range(20))
+
+
+def make_label_model(name: str, n_classes: int = 2, **params) -> LabelModel:
+    if name == "triplet":
+        return TripletLabelModel(n_classes=n_classes, **params)
+    if name == "majority_vote":
+        return MajorityVote(n_classes=n_classes)
+    raise ValueError(f"label model {name!r} is unknown; expected 'triplet' or 'majority_vote'")
+
+
+class Liger:
+    """Binary Liger (K > 2 needs a multi-class label model).
+
+    Parameters
+    ----------
+    n_partitions : parts of the k-means partition of the train embeddings (1 = no partition).
+    thresholds : None for no extension, else a cosine-similarity threshold, scalar or one per LF.
+    label_model, label_model_params : the per-part label model ("triplet" or "majority_vote").
+    min_part_size : a part with fewer train points uses the label model fit on all of train.
+    metric : "accuracy" or "f1"; each part's class balance maximises it on that part's dev points.
+        A part with no dev point takes the balance that maximises it on the whole dev set.
+
+    ``fallbacks_`` lists every fallback taken during ``fit``.
+    """
+
+    def __init__(
+        self,
+        n_partitions: int = 1,
+        thresholds: float | np.ndarray | None = None,
+        *,
+        label_model: str = "triplet",
+        label_model_params: dict | None = None,
+        min_part_size: int = 20,
+        metric: str = "accuracy",
+        n_classes: int = 2,
+        n_init: int = 10,
+        random_state: int = 0,
+    ):
+        self.n_partitions = n_partitions
+        self.thresholds = thresholds
+        self.label_model = label_model
+        self.label_model_params = label_model_params
+        self.min_part_size = min_part_size
+        self.metric = metric
+        self.n_classes = n_classes
+        self.n_init = n_init
+        self.random_state = random_state
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(
+        self,
+        L_train: np.ndarray,
+        E_train: np.ndarray,
+        *,
+        L_dev: np.ndarray | None = None,
+        E_dev: np.ndarray | None = None,
+        y_dev: np.ndarray | None = None,
+        neighbours_train: NeighbourVotes | None = None,
+        neighbours_dev: NeighbourVotes | None = None,
+        partition: KMeansPartition | None = None,
+    ) -> "Liger":
+        """Fit on train; with dev labels, choose each part's class balance on dev.
+
+        ``neighbours_*`` reuse a precomputed ``nearest_voting_neighbours`` (train as support), and
+        ``partition`` a ``KMeansPartition`` already fit on ``E_train``, across fits that share them.
+        """
+        L_train = check_label_matrix(L_train, self.n_classes, name="L_train")
+        self.L_support_, self.E_support_ = L_train, np.asarray(E_train)
+        if partition is None:
+            partition = KMeansPartition(self.n_partitions, n_init=self.n_init, random_state=self.random_state)
+            partition.fit(self.E_support_)
+        elif partition.n_parts != self.n_partitions or len(partition.train_parts_) != L_train.shape[0]:
+            raise ValueError(f"the partition given has {partition.n_parts} parts over {len(partition.train_parts_)} "
+                             f"points; expected {self.n_partitions} parts over {L_train.shape[0]} train points")
+        self.partition_ = partition
+        train_parts = partition.train_parts_
+        L_ext = self._extend(L_train, self.E_support_, neighbours_train)
+        self.fallbacks_: list[str] = []
+        params = self.label_model_params or {}
+        self.global_model_ = make_label_model(self.label_model, self.n_classes, **params).fit(L_ext)
+        self.part_models_ = []
+        for part in range(self.n_partitions):
+            rows = train_parts == part
+            if rows.sum() < self.min_part_size:
+                self.fallbacks_.append(f"part {part}: {int(rows.sum())} train points < {self.min_part_size}; global label model")
+                self.part_models_.append(self.global_model_)
+            else:
+                self.part_models_.append(make_label_model(self.label_model, self.n_classes, **params).fit(L_ext[rows]))
+        if y_dev is not None:
+            self._choose_class_balance(L_dev, E_dev, y_dev, neighbours_dev)
+        return self
+
+    def _choose_class_balance(self, L_dev, E_dev, y_dev, neighbours_dev) -> None:
+        if self.n_classes != 2:
+            raise ValueError("class-balance search on dev is binary; pass y_dev=None for K > 2")
+        L_dev = check_label_matrix(L_dev, self.n_classes, name="L_dev")
+        y_dev = check_gold_labels(y_dev, self.n_classes, L_dev.shape[0], name="y_dev")
+        L_ext = self._extend(L_dev, np.asarray(E_dev), neighbours_dev)
+        dev_parts = self.partition_.assign(np.asarray(E_dev))
+        global_balance = self._best_balance(self.global_model_, L_ext, y_dev)
+        self.global_model_ = self._with_balance(self.global_model_, global_balance)
+        tuned = []
+        for part, model in enumerate(self.part_models_):
+            rows = dev_parts == part
+            if model is self.global_model_ or not rows.any():
+                if not rows.any():
+                    self.fallbacks_.append(f"part {part}: no dev points; class balance chosen on all of dev")
+                tuned.append(self._with_balance(model, global_balance))
+            else:
+                tuned.append(self._with_balance(model, self._best_balance(model, L_ext[rows], y_dev[rows])))
+        self.part_models_ = tuned
+
+    def _best_balance(self, model: LabelModel, L: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The grid balance with the best dev metric; ties go to the one nearest the model's own estimate."""
+        estimate = model.class_balance_[0]
+        best_key, best = None, None
+        for negative in BALANCE_GRID:
+            balance = np.array([negative, 1.0 - negative])
+            value = metric_value(self.metric, y, self._with_balance(model, balance).predict(L))
+            key = (value, -abs(negative - estimate))
+            if best_key is None or key > best_key:
+                best_key, best = key, balance
+        return best
+
+    @staticmethod
+    def _with_balance(model: LabelModel, balance: np.ndarray) -> LabelModel:
+        if isinstance(model, TripletLabelModel):
+            return model.with_class_balance(balance)
+        twin = MajorityVote(model.n_classes)
+        twin.n_lfs_, twin.class_balance_ = model.n_lfs_, balance
+        return twin
+
+    # -- prediction ----------------------------------------------------------------------------
+    def extended_votes(self, L: np.ndarray, E: np.ndarray, neighbours: NeighbourVotes | None = None) -> np.ndarray:
+        """L with this model's extension applied (train split as support)."""
+        return self._extend(check_label_matrix(L, self.n_classes), np.asarray(E), neighbours)
+
+    def predict_proba(self, L: np.ndarray, E: np.ndarray, *, neighbours: NeighbourVotes | None = None) -> np.ndarray:
+        """(n, K) probabilities from each point's part's label model."""
+        return self._per_part(L, E, neighbours, lambda model, L_part: model.predict_proba(L_part), self.n_classes)
+
+    def predict(self, L: np.ndarray, E: np.ndarray, *, neighbours: NeighbourVotes | None = None) -> np.ndarray:
+        """(n,) classes, each part's label model applying its own tie rule."""
+        return self._per_part(L, E, neighbours, lambda model, L_part: model.predict(L_part), None)
+
+    def _per_part(self, L, E, neighbours, apply, width):
+        L_ext = self.extended_votes(L, E, neighbours)
+        parts = self.partition_.assign(np.asarray(E))
+        out = np.empty((L_ext.shape[0], width) if width else L_ext.shape[0], dtype=np.float64 if width else np.int64)
+        for part, model in enumerate(self.part_models_):
+            rows = parts == part
+            if rows.any():
+                out[rows] = apply(model, L_ext[rows])
+        return out
+
+    def _extend(self, L: np.ndarray, E: np.ndarray, neighbours: NeighbourVotes | None) -> np.ndarray:
+        if self.thresholds is None:
+            return L
+        check_thresholds(self.thresholds, L.shape[1])
+        if neighbours is None:
+            neighbours = nearest_voting_neighbours(L, E, self.L_support_, self.E_support_, n_classes=self.n_classes)
+        return neighbours.extend(L, self.thresholds)

@@ -1,0 +1,47 @@
+"""The label-model interface: one abstract method (``predict_proba``); the rest derive from it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from liger.labels import check_label_matrix
+
+
+class LabelModel(ABC):
+    """Maps an (n, m) label matrix (abstain -1) to (n, K) class probabilities.
+
+    scikit-learn conventions: ``__init__`` stores parameters, ``fit`` returns ``self``, learned
+    attributes end in ``_``.
+    """
+
+    n_classes: int
+
+    @abstractmethod
+    def fit(self, L: np.ndarray, class_balance: np.ndarray | None = None) -> "LabelModel": ...
+
+    @abstractmethod
+    def predict_proba(self, L: np.ndarray) -> np.ndarray: ...
+
+    def predict(self, L: np.ndarray) -> np.ndarray:
+        """Most probable class; exact ties go to the lowest class index (stated, deterministic)."""
+        return np.argmax(self.predict_proba(L), axis=1)
+
+    def _check_L(self, L: np.ndarray, *, n_lfs: int | None = None) -> np.ndarray:
+        L = check_label_matrix(L, self.n_classes)
+        if n_lfs is not None and L.shape[1] != n_lfs:
+            raise ValueError(f"L has {L.shape[1]} LF columns; the model was fit on {n_lfs}")
+        return L
+
+
+def check_class_balance(class_balance: np.ndarray | None, n_classes: int) -> np.ndarray | None:
+    """None, or a probability vector of length K with every entry in (0, 1)."""
+    if class_balance is None:
+        return None
+    balance = np.asarray(class_balance, dtype=np.float64)
+    if balance.shape != (n_classes,):
+        raise ValueError(f"class_balance has shape {balance.shape}; expected ({n_classes},)")
+    if np.any(balance <= 0) or np.any(balance >= 1) or not np.isclose(balance.sum(), 1.0):
+        raise ValueError(f"class_balance is {balance.tolist()}; expected entries in (0, 1) summing to 1")
+    return balance

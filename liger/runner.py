@@ -1,0 +1,106 @@
+"""One run from a composed config: load data, embed, fit, score, write results atomically."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from liger.analysis import format_table, lf_summary
+from liger.data.dataset import Dataset
+from liger.embed import embed_dataset, load_precomputed, make_embedder
+from liger.experiment import fit_and_score
+from liger.io import write_json_atomic, write_text_atomic
+
+log = logging.getLogger(__name__)
+METRIC_KEYS = ("acc", "f1", "precision", "recall", "coverage")
+
+
+def load_dataset(dataset_cfg: DictConfig, *, progress: bool = True) -> Dataset:
+    loader = dataset_cfg.get("loader")
+    if loader == "spam":
+        from liger.data.spam import load_spam
+
+        return load_spam(progress=progress)
+    if loader == "wrench":
+        from liger.data.wrench import load_wrench
+
+        path = dataset_cfg.get("path")
+        if not path:
+            raise ValueError(f"dataset {dataset_cfg.get('name')!r} needs a path; set data_dir=... or dataset.path=...")
+        return load_wrench(path, name=dataset_cfg.name, metric=dataset_cfg.metric)
+    raise ValueError(f"dataset loader {loader!r} is unknown; expected 'spam' or 'wrench'")
+
+
+def load_embeddings(embedding_cfg: DictConfig, dataset: Dataset, *, cache_dir: str | None, progress: bool = True):
+    params = OmegaConf.to_container(embedding_cfg, resolve=True)
+    provider = params.pop("provider")
+    params.pop("name", None)
+    prompt = params.pop("prompt", None)
+    if provider == "precomputed":
+        return load_precomputed(params["paths"], dataset)
+    return embed_dataset(make_embedder(provider, **params), dataset, cache_dir=cache_dir, prompt=prompt, progress=progress)
+
+
+def run(cfg: DictConfig, output_dir: str | Path) -> dict:
+    """Run ``cfg`` and write ``metrics.json``, ``lf_summary.md`` and ``config_resolved.yaml`` into ``output_dir``."""
+    output_dir = Path(output_dir)
+    seed = cfg.seed
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed is {seed!r} ({type(seed).__name__}); expected an integer")
+    tune_on = cfg.protocol.tune_on
+    progress = bool(cfg.get("progress", True))
+    write_text_atomic(output_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    timings = {}
+    start = time.perf_counter()
+    dataset = load_dataset(cfg.dataset, progress=progress)
+    timings["data_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    embeddings = load_embeddings(cfg.embedding, dataset, cache_dir=cfg.get("cache_dir"), progress=progress)
+    timings["embed_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    result = fit_and_score(cfg.method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
+    timings["method_s"] = time.perf_counter() - start
+    leaky = tune_on == "test"
+    if leaky:
+        log.warning("LEAKY PROTOCOL: hyperparameters and class balances were chosen on TEST labels "
+                    "(protocol.tune_on=test). These test numbers are not an honest estimate.")
+    metrics = {
+        "dataset": dataset.name,
+        "embedding": cfg.embedding.name,
+        "method": cfg.method.name,
+        "seed": seed,
+        "metric": dataset.metric,
+        "protocol": {"tune_on": tune_on, "leaky": leaky},
+        "dev": result["dev"],
+        "test": result["test"],
+        "train_coverage": result["train_coverage"],
+        "hparams": result["hparams"],
+        "selection": result["tried"],
+        "fallbacks": result["fallbacks"],
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
+    for fallback in result["fallbacks"]:
+        log.info("fallback: %s", fallback)
+    summary = lf_summary(dataset["dev"].L, dataset.lf_names, dataset["dev"].y)
+    write_json_atomic(output_dir / "lf_summary.json", {"split": "dev", "lfs": summary})
+    write_text_atomic(
+        output_dir / "lf_summary.md",
+        "# LF summary (dev split, original votes)\n\n"
+        + format_table(summary, ["lf", "polarity", "coverage", "overlaps", "conflicts", "n_votes", "accuracy"]),
+    )
+    # Timings vary between runs; keep them out of metrics.json so it is byte-reproducible.
+    write_json_atomic(output_dir / "timings.json", metrics.pop("timings"))
+    write_json_atomic(output_dir / "metrics.json", metrics)
+    print(results_table(metrics))
+    return metrics
+
+
+def results_table(metrics: dict) -> str:
+    title = f"{metrics['method']} on {metrics['dataset']} ({metrics['embedding']}), seed {metrics['seed']}"
+    if metrics["protocol"]["leaky"]:
+        title += "  [LEAKY: tuned on test]"
+    rows = [{"split": split, **{k: metrics[split][k] for k in METRIC_KEYS}} for split in ("dev", "test")]
+    return f"\n{title}\n\n" + format_table(rows, ["split", *METRIC_KEYS])
