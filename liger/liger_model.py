@@ -113,12 +113,13 @@ class Liger:
         y_dev = check_gold_labels(y_dev, self.n_classes, L_dev.shape[0], name="y_dev")
         L_ext = self._extend(L_dev, np.asarray(E_dev), neighbours_dev)
         dev_parts = self.partition_.assign(np.asarray(E_dev))
-        global_balance = self._best_balance(self.global_model_, L_ext, y_dev)
-        self.global_model_ = self._with_balance(self.global_model_, global_balance)
+        fitted_global = self.global_model_  # fallback parts hold this object; compare before replacing it
+        global_balance = self._best_balance(fitted_global, L_ext, y_dev)
+        self.global_model_ = self._with_balance(fitted_global, global_balance)
         tuned = []
         for part, model in enumerate(self.part_models_):
             rows = dev_parts == part
-            if model is self.global_model_ or not rows.any():
+            if model is fitted_global or not rows.any():
                 if not rows.any():
                     self.fallbacks_.append(f"part {part}: no dev points; class balance chosen on all of dev")
                 tuned.append(self._with_balance(model, global_balance))

@@ -9,6 +9,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from liger.analysis import format_table, lf_summary
+from liger.config_check import validate_config
 from liger.data.dataset import Dataset
 from liger.embed import embed_dataset, load_precomputed, make_embedder
 from liger.experiment import fit_and_score
@@ -46,10 +47,9 @@ def load_embeddings(embedding_cfg: DictConfig, dataset: Dataset, *, cache_dir: s
 
 def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     """Run ``cfg`` and write ``metrics.json``, ``lf_summary.md`` and ``config_resolved.yaml`` into ``output_dir``."""
+    validate_config(cfg)
     output_dir = Path(output_dir)
     seed = cfg.seed
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise TypeError(f"seed is {seed!r} ({type(seed).__name__}); expected an integer")
     tune_on = cfg.protocol.tune_on
     progress = bool(cfg.get("progress", True))
     write_text_atomic(output_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg, resolve=True))

@@ -1,0 +1,51 @@
+"""Validating a composed run config before any work starts; errors name the key and the value."""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, OmegaConf
+
+from liger.embed import PROVIDERS
+from liger.experiment import METHOD_KINDS
+
+_LOADERS = ("spam", "wrench")
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Raise ValueError/TypeError for the first invalid value found."""
+    _require_int("seed", cfg.get("seed"), minimum=0)
+    tune_on = OmegaConf.select(cfg, "protocol.tune_on")
+    if tune_on not in ("dev", "test"):
+        raise ValueError(f"protocol.tune_on is {tune_on!r}; expected 'dev' (or 'test' to reproduce the leaky reference)")
+    if cfg.dataset.get("loader") not in _LOADERS:
+        raise ValueError(f"dataset.loader is {cfg.dataset.get('loader')!r}; expected one of {list(_LOADERS)}")
+    if cfg.dataset.get("metric") not in ("accuracy", "f1"):
+        raise ValueError(f"dataset.metric is {cfg.dataset.get('metric')!r}; expected 'accuracy' or 'f1'")
+    provider = cfg.embedding.get("provider")
+    if provider not in (*PROVIDERS, "precomputed"):
+        raise ValueError(f"embedding.provider is {provider!r}; expected one of {sorted(PROVIDERS) + ['precomputed']}")
+    method = cfg.method
+    if method.get("kind") not in METHOD_KINDS:
+        raise ValueError(f"method.kind is {method.get('kind')!r}; expected one of {list(METHOD_KINDS)}")
+    if method.kind == "liger":
+        for value in _as_list("method.n_partitions", method.get("n_partitions", [1])):
+            _require_int("method.n_partitions", value, minimum=1)
+        for value in _as_list("method.extension_levels", method.get("extension_levels", [None])):
+            if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1):
+                raise ValueError(f"method.extension_levels has {value!r}; expected null or a number in [0, 1]")
+        _require_int("method.min_part_size", method.get("min_part_size", 20), minimum=1)
+
+
+def _as_list(key: str, value) -> list:
+    if OmegaConf.is_list(value) or isinstance(value, list):
+        values = list(value)
+        if not values:
+            raise ValueError(f"{key} is empty; expected at least one value")
+        return values
+    raise TypeError(f"{key} is {value!r} ({type(value).__name__}); expected a list, e.g. [{value}]")
+
+
+def _require_int(key: str, value, *, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{key} is {value!r} ({type(value).__name__}); expected an integer")
+    if value < minimum:
+        raise ValueError(f"{key} is {value}; expected an integer >= {minimum}")

@@ -1,0 +1,76 @@
+"""Every config in every group composes and validates; bad values fail with a message naming them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from liger.config_check import validate_config
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+def group_options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+def composed(*overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides), return_hydra_config=False)
+
+
+def test_defaults_are_spam_minilm_liger_tuned_on_dev():
+    cfg = composed()
+    assert (cfg.dataset.name, cfg.embedding.name, cfg.method.name) == ("spam", "minilm", "liger")
+    assert cfg.protocol.tune_on == "dev"
+    validate_config(cfg)
+
+
+@pytest.mark.parametrize("group", ["dataset", "embedding", "method"])
+def test_every_option_composes_and_validates(group):
+    options = group_options(group)
+    assert options, f"no configs in conf/{group}"
+    for option in options:
+        cfg = composed(f"{group}={option}", "data_dir=/data")
+        assert cfg[group].name == option, f"conf/{group}/{option}.yaml names itself {cfg[group].name!r}"
+        validate_config(cfg)
+        # Everything but the deliberately required paths resolves.
+        if option != "precomputed":
+            OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+
+
+def test_ablations_differ_from_liger_only_where_named():
+    liger = composed("method=liger").method
+    partition_only = composed("method=liger_partition_only").method
+    extension_only = composed("method=liger_extension_only").method
+    assert list(partition_only.extension_levels) == [None]
+    assert list(partition_only.n_partitions) == list(liger.n_partitions)
+    assert list(extension_only.n_partitions) == [1]
+    assert list(extension_only.extension_levels) == list(liger.extension_levels)
+
+
+def test_no_config_tunes_on_test():
+    for path in CONF.rglob("*.yaml"):
+        assert "tune_on: test" not in path.read_text(), f"{path} selects hyperparameters on test"
+
+
+@pytest.mark.parametrize(
+    ("override", "error", "match"),
+    [
+        ("seed=abc", TypeError, r"seed is 'abc'"),
+        ("seed=-1", ValueError, r"seed is -1"),
+        ("protocol.tune_on=train", ValueError, r"protocol.tune_on is 'train'"),
+        ("method.n_partitions=4", TypeError, r"method.n_partitions is 4"),
+        ("method.n_partitions=[0]", ValueError, r"method.n_partitions is 0"),
+        ("method.extension_levels=[1.5]", ValueError, r"extension_levels has 1.5"),
+        ("method.kind=knn", ValueError, r"method.kind is 'knn'"),
+        ("embedding.provider=bert", ValueError, r"embedding.provider is 'bert'"),
+        ("dataset.metric=auc", ValueError, r"dataset.metric is 'auc'"),
+    ],
+)
+def test_bad_values_are_named(override, error, match):
+    with pytest.raises(error, match=match):
+        validate_config(composed(override))
