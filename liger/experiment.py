@@ -8,6 +8,7 @@ from typing import Mapping
 import numpy as np
 from tqdm.auto import tqdm
 
+from liger.baselines import fit_adapter, fit_knn
 from liger.data.dataset import Dataset
 from liger.extension import nearest_voting_neighbours
 from liger.liger_model import Liger
@@ -17,7 +18,7 @@ from liger.partition import KMeansPartition
 from liger.tuning import quantile_thresholds
 
 log = logging.getLogger(__name__)
-METHOD_KINDS = ("majority_vote", "liger")
+METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter")
 
 
 def fit_and_score(
@@ -42,6 +43,8 @@ def fit_and_score(
         return _scored(dataset, predict, lambda split: dataset[split].L, {}, [], [])
     if kind == "liger":
         return _fit_liger(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
+    if kind in ("knn", "adapter"):
+        return _fit_embedding_classifier(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     raise ValueError(f"method kind {kind!r} is unknown; expected one of {list(METHOD_KINDS)}")
 
 
@@ -94,7 +97,9 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     }
     predict = lambda split: model.predict(dataset[split].L, embeddings[split], neighbours=neighbours.get(split))  # noqa: E731
     extended = lambda split: model.extended_votes(dataset[split].L, embeddings[split], neighbours.get(split))  # noqa: E731
-    return _scored(dataset, predict, extended, hparams, tried, model.fallbacks_)
+    result = _scored(dataset, predict, extended, hparams, tried, model.fallbacks_)
+    result["model"] = model
+    return result
 
 
 def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks) -> dict:
@@ -103,3 +108,73 @@ def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks) -> dict
         result[split] = score(dataset[split].y, predict(split), extended_votes(split), n_classes=dataset.n_classes)
     result["train_coverage"] = coverage(extended_votes("train"))
     return result
+
+
+def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
+    """kNN or adapter on embeddings; ``method.supervision`` is "weak" (label model on train) or "full" (dev labels)."""
+    kind, supervision = method["kind"], method.get("supervision", "weak")
+    grid = [int(v) for v in method.get("k" if kind == "knn" else "hidden", [])]
+    if not grid:
+        raise ValueError(f"method {method.get('name')!r} has no {'k' if kind == 'knn' else 'hidden'} grid")
+
+    def fit(E, targets, value):
+        if kind == "knn":
+            return fit_knn(E, targets if targets.ndim == 1 else targets.argmax(axis=1), k=value)
+        return fit_adapter(E, targets, hidden=value, n_classes=dataset.n_classes, random_state=seed)
+
+    tune = dataset[tune_on]
+    tried, fallbacks = [], []
+    if supervision == "weak":
+        label_model_method = {**method, "kind": "liger", "n_partitions": [1], "extension_levels": [None]}
+        weak = _fit_liger(label_model_method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=False)
+        lm = weak["model"]
+        covered = (dataset["train"].L != -1).any(axis=1)
+        E_fit = embeddings["train"][covered]
+        targets = lm.predict_proba(dataset["train"].L[covered], E_fit)
+        if kind == "knn":
+            targets = lm.predict(dataset["train"].L[covered], E_fit)
+        best = None
+        for value in tqdm(grid, desc=f"{method.get('name')}: choosing on {tune_on}", disable=not progress, leave=False):
+            model = fit(E_fit, targets, value)
+            score_value = metric_value(dataset.metric, tune.y, model.predict(embeddings[tune_on]))
+            tried.append({"value": value, f"{tune_on}_{dataset.metric}": score_value})
+            if best is None or score_value > best[0]:
+                best = (score_value, value, model)
+        hparams = {"k" if kind == "knn" else "hidden": best[1], "supervision": "weak", "train_points": int(covered.sum()),
+                   "label_model_class_balance": weak["hparams"]["class_balance_per_part"][0]}
+        model = best[2]
+    elif supervision == "full":
+        # The hand labels are the training set, so the grid is chosen by cross-validation within them.
+        E_fit, y_fit = embeddings[tune_on], tune.y
+        folds = _stratified_folds(y_fit, n_folds=5, seed=seed)
+        best = None
+        for value in tqdm(grid, desc=f"{method.get('name')}: {tune_on} cross-validation", disable=not progress, leave=False):
+            predicted = np.empty_like(y_fit)
+            for held_out in folds:
+                keep = np.setdiff1d(np.arange(len(y_fit)), held_out)
+                predicted[held_out] = fit(E_fit[keep], y_fit[keep], value).predict(E_fit[held_out])
+            score_value = metric_value(dataset.metric, y_fit, predicted)
+            tried.append({"value": value, f"{tune_on}_cv_{dataset.metric}": score_value})
+            if best is None or score_value > best[0]:
+                best = (score_value, value, predicted)
+        model = fit(E_fit, y_fit, best[1])
+        hparams = {"k" if kind == "knn" else "hidden": best[1], "supervision": "full", "train_points": int(len(y_fit)),
+                   f"{tune_on}_metrics": f"{len(folds)}-fold cross-validated predictions ({tune_on} labels train the model)"}
+        cv_predictions = best[2]
+    else:
+        raise ValueError(f"method.supervision is {supervision!r}; expected 'weak' or 'full'")
+
+    def predict(split):
+        if supervision == "full" and split == tune_on:
+            return cv_predictions
+        return model.predict(embeddings[split])
+
+    return _scored(dataset, predict, lambda split: dataset[split].L, hparams, tried, fallbacks)
+
+
+def _stratified_folds(y: np.ndarray, *, n_folds: int, seed: int) -> list[np.ndarray]:
+    from sklearn.model_selection import StratifiedKFold
+
+    n_folds = max(2, min(n_folds, int(np.bincount(y).min())))
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return [held_out for _, held_out in splitter.split(np.zeros(len(y)), y)]

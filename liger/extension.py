@@ -6,8 +6,8 @@ gets the class with the largest s_c when that is strictly larger than every othe
 strictly above the threshold r_i; otherwise it stays abstained. The support is the train split.
 
 The fast path searches with faiss (exact inner product on unit float32 vectors) and re-scores
-the few best candidates in float64 with ``pair_similarity``, the same definition the brute-force
-reference uses, so both give identical output.
+the few best candidates (more when float32 near-ties reach past them) in float64 with
+``pair_similarity``, the same definition the brute-force reference uses, so both give identical output.
 """
 
 from __future__ import annotations
@@ -128,12 +128,20 @@ def extend_votes(
 def _max_similarity(queries: np.ndarray, support: np.ndarray, batch_size: int) -> np.ndarray:
     index = faiss.IndexFlatIP(support.shape[1])
     index.add(support)
-    k = min(_CANDIDATES, support.shape[0])
+    # A float32 inner product of unit vectors is off by at most ~d * 2^-24; twice that (with room)
+    # separates any support point the float32 search ranks below the cut-off from the float64 best.
+    slack = 4.0 * (support.shape[1] + 2) * 2.0**-24
     best = np.empty(queries.shape[0])
     for start in range(0, queries.shape[0], batch_size):
         batch = queries[start : start + batch_size]
-        _, candidates = index.search(batch, k)
-        best[start : start + batch_size] = pair_similarity(batch[:, None, :], support[candidates]).max(axis=1)
+        rows, k = np.arange(batch.shape[0]), min(_CANDIDATES, support.shape[0])
+        while rows.size:
+            scores, candidates = index.search(batch[rows], k)
+            best[start + rows] = pair_similarity(batch[rows][:, None, :], support[candidates]).max(axis=1)
+            if k == support.shape[0]:
+                break
+            # Near-ties reach past the k-th candidate: widen the search for those queries only.
+            rows, k = rows[scores[:, -1] >= scores[:, 0] - slack], min(2 * k, support.shape[0])
     return best
 
 

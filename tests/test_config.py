@@ -66,7 +66,7 @@ def test_no_config_tunes_on_test():
         ("method.n_partitions=4", TypeError, r"method.n_partitions is 4"),
         ("method.n_partitions=[0]", ValueError, r"method.n_partitions is 0"),
         ("method.extension_levels=[1.5]", ValueError, r"extension_levels has 1.5"),
-        ("method.kind=knn", ValueError, r"method.kind is 'knn'"),
+        ("method.kind=svm", ValueError, r"method.kind is .svm."),
         ("embedding.provider=bert", ValueError, r"embedding.provider is 'bert'"),
         ("dataset.metric=auc", ValueError, r"dataset.metric is 'auc'"),
     ],

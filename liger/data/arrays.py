@@ -26,5 +26,5 @@ def load_array(path: str | Path) -> np.ndarray:
             raise ValueError(f"{path} was refused by torch.load(weights_only=True): {error}") from error
         if not isinstance(value, torch.Tensor):
             raise TypeError(f"{path} holds a {type(value).__name__}; expected a single tensor")
-        return value.numpy()
+        return value.detach().numpy()
     raise ValueError(f"{path} has suffix {path.suffix!r}; expected '.npy' or '.pt'")

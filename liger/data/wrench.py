@@ -32,8 +32,10 @@ def load_wrench(folder: str | Path, *, name: str | None = None, metric: Metric =
             raise FileNotFoundError(f"{path} is missing; expected a WRENCH split file")
         records = json.loads(path.read_text(encoding="utf-8"))
         ids = tuple(records)
-        L = np.array([records[i]["weak_labels"] for i in ids], dtype=np.int64)
-        if L.ndim != 2:
+        # numpy rejects ragged rows with its own message; check first so the error names the file.
+        ragged = len({len(records[i]["weak_labels"]) for i in ids}) > 1
+        L = None if ragged else np.array([records[i]["weak_labels"] for i in ids], dtype=np.int64)
+        if L is None or L.ndim != 2:
             raise ValueError(f"{path}: weak_labels have uneven lengths; expected one vote per LF in every row")
         n_lfs = L.shape[1] if n_lfs is None else n_lfs
         texts = tuple(records[i]["data"].get("text", "") for i in ids)

