@@ -81,13 +81,13 @@ def to_markdown(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Aggregate metrics.json files into <out>.csv and <out>.md")
-    parser.add_argument("run_root", help="a folder holding run directories (e.g. a Hydra multirun folder)")
-    parser.add_argument("out", help="output path without suffix, e.g. results/spam_minilm")
+    parser.add_argument("--out", required=True, help="output path without suffix, e.g. results/spam_minilm")
+    parser.add_argument("run_roots", nargs="+", help="folders holding run directories (e.g. Hydra multirun folders)")
     parser.add_argument("--note", default="", help="Markdown put above the table (e.g. the command that made the runs)")
     args = parser.parse_args(argv)
-    rows = summarise(collect(args.run_root))
+    rows = summarise([run for root in args.run_roots for run in collect(root)])
     if not rows:
-        raise SystemExit(f"no metrics.json under {args.run_root}")
+        raise SystemExit(f"no metrics.json under {' '.join(args.run_roots)}")
     write_text_atomic(f"{args.out}.csv", to_csv(rows))
     markdown = (args.note.strip() + "\n\n" if args.note.strip() else "") + to_markdown(rows)
     write_text_atomic(f"{args.out}.md", markdown)

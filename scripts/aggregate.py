@@ -1,4 +1,4 @@
-"""Aggregate a sweep: ``python scripts/aggregate.py logs/multiruns/<stamp> results/<name>``."""
+"""Aggregate a sweep: ``python scripts/aggregate.py logs/multiruns/<stamp> [more roots] --out results/<name>``."""
 
 from liger.aggregate import main
 

@@ -49,7 +49,7 @@ def test_leaky_runs_are_a_separate_marked_row(tmp_path):
 
 def test_main_writes_csv_and_markdown_with_note(tmp_path):
     write_runs(tmp_path / "runs", [fake_metrics("liger", s, 0.8) for s in range(2)])
-    main([str(tmp_path / "runs"), str(tmp_path / "out" / "table"), "--note", "Made by: `liger-run -m ...`"])
+    main([str(tmp_path / "runs"), "--out", str(tmp_path / "out" / "table"), "--note", "Made by: `liger-run -m ...`"])
     csv_text = (tmp_path / "out" / "table.csv").read_text()
     assert csv_text.splitlines()[0].startswith("dataset,embedding,method,tune_on")
     assert (tmp_path / "out" / "table.md").read_text().startswith("Made by: `liger-run -m ...`")
