@@ -1,0 +1,1 @@
+"""Label models: majority vote and the triplet method (FlyingSquid), one interface."""
