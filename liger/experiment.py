@@ -130,9 +130,8 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
         lm = weak["model"]
         covered = (dataset["train"].L != -1).any(axis=1)
         E_fit = embeddings["train"][covered]
-        targets = lm.predict_proba(dataset["train"].L[covered], E_fit)
-        if kind == "knn":
-            targets = lm.predict(dataset["train"].L[covered], E_fit)
+        # kNN learns hard labels; the adapter learns the label model's soft labels.
+        targets = (lm.predict if kind == "knn" else lm.predict_proba)(dataset["train"].L[covered], E_fit)
         best = None
         for value in tqdm(grid, desc=f"{method.get('name')}: choosing on {tune_on}", disable=not progress, leave=False):
             model = fit(E_fit, targets, value)
