@@ -8,6 +8,7 @@ from liger.extension import NeighbourVotes, check_thresholds, nearest_voting_nei
 from liger.labels import check_gold_labels, check_label_matrix
 from liger.metrics import metric_value
 from liger.models.base import LabelModel
+from liger.models.dawid_skene import DawidSkene
 from liger.models.majority import MajorityVote
 from liger.models.triplet import TripletLabelModel
 from liger.partition import KMeansPartition
@@ -16,22 +17,31 @@ from liger.partition import KMeansPartition
 BALANCE_GRID = tuple(round(0.01 + 0.05 * i, 2) for i in range(20))
 
 
+#: Label models by config name; each takes ``n_classes`` and its own keyword parameters.
+LABEL_MODELS: dict[str, type[LabelModel]] = {
+    "triplet": TripletLabelModel,
+    "majority_vote": MajorityVote,
+    "dawid_skene": DawidSkene,
+}
+
+
 def make_label_model(name: str, n_classes: int = 2, **params) -> LabelModel:
-    if name == "triplet":
-        return TripletLabelModel(n_classes=n_classes, **params)
-    if name == "majority_vote":
-        return MajorityVote(n_classes=n_classes)
-    raise ValueError(f"label model {name!r} is unknown; expected 'triplet' or 'majority_vote'")
+    if name not in LABEL_MODELS:
+        raise ValueError(f"label model {name!r} is unknown; expected one of {sorted(LABEL_MODELS)}")
+    return LABEL_MODELS[name](n_classes=n_classes, **params)
 
 
 class Liger:
-    """Binary Liger (K > 2 needs a multi-class label model).
+    """Liger: vote extension, a k-means partition, and one label model per part.
+
+    K > 2 needs a multi-class label model ("dawid_skene" or "majority_vote"); the dev search over
+    class balances is binary, so for K > 2 each part keeps the balance its label model estimated.
 
     Parameters
     ----------
     n_partitions : parts of the k-means partition of the train embeddings (1 = no partition).
     thresholds : None for no extension, else a cosine-similarity threshold, scalar or one per LF.
-    label_model, label_model_params : the per-part label model ("triplet" or "majority_vote").
+    label_model, label_model_params : the per-part label model, by name (see ``make_label_model``).
     min_part_size : a part with fewer train points uses the label model fit on all of train.
     metric : "accuracy" or "f1"; each part's class balance maximises it on that part's dev points.
         A part with no dev point takes the balance that maximises it on the whole dev set.
@@ -108,7 +118,9 @@ class Liger:
 
     def _choose_class_balance(self, L_dev, E_dev, y_dev, neighbours_dev) -> None:
         if self.n_classes != 2:
-            raise ValueError("class-balance search on dev is binary; pass y_dev=None for K > 2")
+            # A grid over the K-simplex overfits 100 dev points; keep each part's own estimate.
+            self.fallbacks_.append(f"K={self.n_classes}: class balance not searched on dev; each part keeps its estimate")
+            return
         L_dev = check_label_matrix(L_dev, self.n_classes, name="L_dev")
         y_dev = check_gold_labels(y_dev, self.n_classes, L_dev.shape[0], name="y_dev")
         L_ext = self._extend(L_dev, np.asarray(E_dev), neighbours_dev)
@@ -141,11 +153,7 @@ class Liger:
 
     @staticmethod
     def _with_balance(model: LabelModel, balance: np.ndarray) -> LabelModel:
-        if isinstance(model, TripletLabelModel):
-            return model.with_class_balance(balance)
-        twin = MajorityVote(model.n_classes)
-        twin.n_lfs_, twin.class_balance_ = model.n_lfs_, balance
-        return twin
+        return model.with_class_balance(balance)
 
     # -- prediction ----------------------------------------------------------------------------
     def extended_votes(self, L: np.ndarray, E: np.ndarray, neighbours: NeighbourVotes | None = None) -> np.ndarray:

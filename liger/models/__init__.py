@@ -1,1 +1,1 @@
-"""Label models: majority vote and the triplet method (FlyingSquid), one interface."""
+"""Label models behind one interface: majority vote, the triplet method (FlyingSquid), Dawid–Skene EM."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -23,6 +24,12 @@ class LabelModel(ABC):
 
     @abstractmethod
     def predict_proba(self, L: np.ndarray) -> np.ndarray: ...
+
+    def with_class_balance(self, class_balance: np.ndarray) -> "LabelModel":
+        """A fitted copy that uses another class prior; models whose prior enters elsewhere override this."""
+        twin = copy.copy(self)
+        twin.class_balance_ = check_class_balance(class_balance, self.n_classes)
+        return twin
 
     def predict(self, L: np.ndarray) -> np.ndarray:
         """Most probable class; exact ties go to the lowest class index (stated, deterministic)."""

@@ -1,0 +1,254 @@
+"""Dawid–Skene EM against a label matrix that realises a known distribution exactly, and brute-force oracles.
+
+Each vote pattern appears N * P(pattern) times, with N the least common denominator (a power of two), so
+the empirical distribution of patterns is the model's own and the true parameters maximise the
+likelihood; EM from majority vote must land on them.
+"""
+
+from fractions import Fraction as F
+from itertools import product
+from math import lcm, log, prod
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from liger.liger_model import make_label_model
+from liger.models.dawid_skene import DawidSkene
+from liger.models.majority import MajorityVote
+from liger.synthetic import make_task
+
+K = 3
+BALANCE = (F(1, 2), F(1, 4), F(1, 4))  # P(Y = y)
+COVERAGE = (F(1, 2), F(3, 4), F(1), F(1, 2))  # P(LF i votes), independent of Y
+CONFUSIONS = (  # CONFUSIONS[i][y][v] = P(LF i votes v | Y = y, LF i votes); distinct, diagonally dominant
+    ((F(3, 4), F(1, 8), F(1, 8)), (F(1, 8), F(3, 4), F(1, 8)), (F(1, 8), F(1, 8), F(3, 4))),
+    ((F(5, 8), F(1, 4), F(1, 8)), (F(1, 8), F(3, 4), F(1, 8)), (F(1, 4), F(1, 8), F(5, 8))),
+    ((F(7, 8), F(1, 16), F(1, 16)), (F(1, 4), F(1, 2), F(1, 4)), (F(1, 8), F(1, 8), F(3, 4))),
+    ((F(1, 2), F(1, 4), F(1, 4)), (F(1, 16), F(7, 8), F(1, 16)), (F(1, 8), F(1, 4), F(5, 8))),
+)
+M = len(COVERAGE)
+TRUE_CONFUSIONS = np.array(CONFUSIONS, dtype=float)
+TRUE_BALANCE = np.array(BALANCE, dtype=float)
+TIGHT = dict(smoothing=0.0, max_iter=2000, tol=1e-12)  # EM run to its fixed point
+
+
+def p_vote_given_y(i, v, y):
+    return 1 - COVERAGE[i] if v == -1 else COVERAGE[i] * CONFUSIONS[i][y][v]
+
+
+@pytest.fixture(scope="module")
+def exact():
+    """(L, patterns, counts): the exact label matrix, its distinct vote patterns and their counts."""
+    probabilities = {}
+    for pattern in product(range(-1, K), repeat=M):
+        p = sum(BALANCE[y] * prod(p_vote_given_y(i, v, y) for i, v in enumerate(pattern)) for y in range(K))
+        if p:
+            probabilities[pattern] = p
+    n = lcm(*(p.denominator for p in probabilities.values()))
+    assert n == 2**18
+    patterns = np.array(list(probabilities), dtype=np.int64)
+    counts = np.array([int(p * n) for p in probabilities.values()])
+    assert counts.sum() == n
+    return np.repeat(patterns, counts, axis=0), patterns, counts
+
+
+@pytest.fixture(scope="module")
+def fitted_exact(exact):
+    return DawidSkene(n_classes=K, **TIGHT).fit(exact[0])
+
+
+@pytest.fixture(scope="module")
+def three_class():
+    """Synthetic K=3 data with abstains and LFs of unequal accuracy."""
+    task = make_task(n_classes=3, n_lfs=5, accuracy=[0.9, 0.8, 0.7, 0.6, 0.55], coverage=0.5, random_state=1)
+    return task.sample(2000, random_state=2)
+
+
+def brute_force_posterior(row, confusions, balance):
+    scores = [balance[y] * prod(confusions[i, y, v] for i, v in enumerate(row) if v != -1) for y in range(len(balance))]
+    return [s / sum(scores) for s in scores]
+
+
+def mean_log_likelihood(patterns, counts, confusions, balance):
+    """Per-row log-likelihood of the votes given that they are cast (abstains drop out)."""
+    total = 0.0
+    for row, count in zip(patterns, counts):
+        likelihood = sum(
+            balance[y] * prod(confusions[i, y, v] for i, v in enumerate(row) if v != -1) for y in range(len(balance))
+        )
+        total += count * log(likelihood)
+    return total / counts.sum()
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["estimated_balance", "given_balance"])
+def test_recovers_true_parameters(exact, given):
+    model = DawidSkene(n_classes=K, **TIGHT).fit(exact[0], class_balance=TRUE_BALANCE if given else None)
+    assert model.converged_ and model.n_iter_ < TIGHT["max_iter"]
+    assert model.n_lfs_ == M and model.confusions_.shape == (M, K, K)
+    np.testing.assert_allclose(model.confusions_, TRUE_CONFUSIONS, atol=1e-4)
+    np.testing.assert_allclose(model.class_balance_, TRUE_BALANCE, atol=1e-4)
+
+
+def test_true_parameters_are_the_mle(exact, fitted_exact):
+    _, patterns, counts = exact
+    ll_true = mean_log_likelihood(patterns, counts, TRUE_CONFUSIONS, TRUE_BALANCE)
+    ll_fit = mean_log_likelihood(patterns, counts, fitted_exact.confusions_, fitted_exact.class_balance_)
+    assert ll_true >= ll_fit - 1e-6
+    assert ll_fit >= ll_true - 1e-6
+    # Guards the check: moving off the truth costs measurable likelihood.
+    perturbed = TRUE_CONFUSIONS.copy()
+    perturbed[0, 0] = [0.7, 0.15, 0.15]
+    assert mean_log_likelihood(patterns, counts, perturbed, TRUE_BALANCE) < ll_true - 1e-4
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.01, 1.0])
+def test_posterior_matches_brute_force(three_class, smoothing):
+    model = DawidSkene(n_classes=3, smoothing=smoothing).fit(three_class.L)
+    rows = np.unique(np.vstack([three_class.L, np.full((1, 5), -1)]), axis=0)  # every pattern, all-abstain included
+    expected = [brute_force_posterior(row, model.confusions_, model.class_balance_) for row in rows]
+    np.testing.assert_allclose(model.predict_proba(rows), expected, rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("smoothing", [0.01, 1.0])
+def test_fit_is_a_fixed_point_of_smoothed_em(three_class, smoothing):
+    # At convergence the parameters equal the smoothed counts of their own brute-force posteriors.
+    L = three_class.L
+    model = DawidSkene(n_classes=3, smoothing=smoothing, max_iter=2000, tol=1e-15).fit(L)
+    assert model.converged_
+    q = np.array([brute_force_posterior(row, model.confusions_, model.class_balance_) for row in L])
+    counts = np.array([[[q[L[:, i] == v, y].sum() for v in range(3)] for y in range(3)] for i in range(5)]) + smoothing
+    # atol: one EM step from the fixed point; dropping the pseudo-counts would move cells by > 1e-5.
+    np.testing.assert_allclose(model.confusions_, counts / counts.sum(axis=2, keepdims=True), atol=1e-7)
+    prior = (q.sum(axis=0) + smoothing) / (len(L) + 3 * smoothing)
+    np.testing.assert_allclose(model.class_balance_, prior, atol=1e-7)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_smoothing_keeps_cells_positive():
+    L = np.array([[0, 0], [0, 1], [0, 1], [0, -1], [-1, 0]])  # LF 0 only ever votes 0
+    assert np.all(DawidSkene(smoothing=0.0, max_iter=5).fit(L).confusions_[0, :, 1] == 0)
+    assert np.all(DawidSkene(smoothing=0.01, max_iter=5).fit(L).confusions_[0, :, 1] > 0)
+
+
+def test_given_class_balance_is_kept(three_class):
+    balance = np.array([0.2, 0.5, 0.3])
+    model = DawidSkene(n_classes=3).fit(three_class.L, class_balance=balance)
+    np.testing.assert_array_equal(model.class_balance_, balance)
+    free = DawidSkene(n_classes=3).fit(three_class.L)
+    assert not np.allclose(free.class_balance_, balance, atol=0.02)  # guards: EM alone would move it
+
+
+@pytest.mark.parametrize("balance", [None, [0.2, 0.5, 0.3]])
+def test_all_abstain_rows_get_class_balance(three_class, balance):
+    model = DawidSkene(n_classes=3).fit(three_class.L, class_balance=balance)
+    proba = model.predict_proba(np.full((2, 5), -1))
+    np.testing.assert_allclose(proba, [model.class_balance_] * 2, rtol=1e-12)
+    if balance is not None:
+        np.testing.assert_allclose(proba[0], balance, rtol=1e-12)
+
+
+def test_all_abstain_matrix_gives_uniform_model():
+    model = DawidSkene(n_classes=3, smoothing=0.0).fit(np.full((4, 2), -1))
+    assert model.converged_
+    np.testing.assert_allclose(model.class_balance_, [1 / 3] * 3)
+    np.testing.assert_allclose(model.confusions_, np.full((2, 3, 3), 1 / 3))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_rows_are_distributions():
+    # Random votes break the model's assumptions; the output must still be valid.
+    L = np.random.RandomState(0).randint(-1, 4, size=(400, 6))
+    proba = DawidSkene(n_classes=4).fit(L).predict_proba(L)
+    assert proba.shape == (400, 4) and np.all(proba >= 0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+
+
+# tol=0 runs exactly max_iter steps, so both fits take the same number of EM steps.
+FIXED_STEPS = dict(n_classes=3, max_iter=40, tol=0.0)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_permuting_lfs_permutes_confusions(three_class):
+    perm = [3, 0, 4, 2, 1]
+    L = three_class.L
+    model = DawidSkene(**FIXED_STEPS).fit(L)
+    permuted = DawidSkene(**FIXED_STEPS).fit(L[:, perm])
+    np.testing.assert_allclose(permuted.confusions_, model.confusions_[perm], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(permuted.class_balance_, model.class_balance_, rtol=1e-9)
+    np.testing.assert_allclose(permuted.predict_proba(L[:, perm]), model.predict_proba(L), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_never_voting_lf_changes_nothing(three_class):
+    L = three_class.L
+    silent = np.hstack([L, np.full((len(L), 1), -1)])
+    model = DawidSkene(**FIXED_STEPS).fit(silent)
+    np.testing.assert_allclose(model.confusions_[-1], np.full((3, 3), 1 / 3))
+    reference = DawidSkene(**FIXED_STEPS).fit(L)
+    np.testing.assert_allclose(model.predict_proba(silent), reference.predict_proba(L), rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "accuracy, coverage",
+    [(0.8, 0.3), ([0.9, 0.85, 0.7, 0.6, 0.55], 0.5), ([0.95, 0.6, 0.6, 0.6, 0.6], 0.6)],
+    ids=["equal_lfs", "graded_lfs", "one_expert"],
+)
+def test_binary_synthetic_at_least_majority_vote(accuracy, coverage):
+    task = make_task(n_classes=2, n_lfs=5, accuracy=accuracy, coverage=coverage, random_state=0)
+    split = task.sample(5000, random_state=1)
+    model = DawidSkene(max_iter=1000).fit(split.L)
+    assert model.converged_ and model.confusions_.shape == (5, 2, 2)
+    ds = np.mean(model.predict(split.L) == split.y)
+    mv = np.mean(MajorityVote().fit(split.L).predict(split.L) == split.y)
+    assert ds >= mv - 0.02
+
+
+def test_fit_is_deterministic_and_returns_self(three_class):
+    model = DawidSkene(n_classes=3)
+    assert model.fit(three_class.L) is model
+    again = DawidSkene(n_classes=3).fit(three_class.L)
+    np.testing.assert_array_equal(model.confusions_, again.confusions_)
+    np.testing.assert_array_equal(model.predict(three_class.L), model.predict_proba(three_class.L).argmax(axis=1))
+
+
+def test_warns_when_not_converged(three_class):
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        model = DawidSkene(n_classes=3, max_iter=1, tol=0.0).fit(three_class.L)
+    assert model.n_iter_ == 1 and not model.converged_
+
+
+def test_make_label_model_builds_it():
+    model = make_label_model("dawid_skene", 3, smoothing=0.5, max_iter=7)
+    assert isinstance(model, DawidSkene) and (model.n_classes, model.smoothing, model.max_iter) == (3, 0.5, 7)
+    with pytest.raises(ValueError, match="'dawid_skene'"):
+        make_label_model("snorkel")
+
+
+@pytest.mark.parametrize(
+    "model, L, match",
+    [
+        (DawidSkene(n_classes=1), np.zeros((3, 2), dtype=int), "n_classes is 1"),
+        (DawidSkene(n_classes=3), np.array([[0, 1], [3, -1]]), "value 3 at row 1, column 0"),
+        (DawidSkene(max_iter=0), np.zeros((3, 2), dtype=int), "max_iter is 0"),
+        (DawidSkene(tol=-1.0), np.zeros((3, 2), dtype=int), "tol is -1.0"),
+        (DawidSkene(smoothing=-0.1), np.zeros((3, 2), dtype=int), "smoothing is -0.1"),
+        (DawidSkene(init="random"), np.zeros((3, 2), dtype=int), "init is 'random'"),
+        (DawidSkene(), np.zeros((0, 2), dtype=int), r"shape \(0, 2\)"),
+    ],
+    ids=["one_class", "vote_out_of_range", "max_iter", "tol", "smoothing", "init", "no_rows"],
+)
+def test_fit_rejects(model, L, match):
+    with pytest.raises(ValueError, match=match):
+        model.fit(L)
+
+
+def test_fit_rejects_bad_class_balance():
+    with pytest.raises(ValueError, match="class_balance"):
+        DawidSkene(n_classes=3).fit(np.zeros((3, 2), dtype=int), class_balance=[0.5, 0.5])
+
+
+def test_predict_rejects_other_lf_count(three_class):
+    model = DawidSkene(n_classes=3).fit(three_class.L)
+    with pytest.raises(ValueError, match="4 LF columns; the model was fit on 5"):
+        model.predict_proba(three_class.L[:, :4])
