@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
 
+from liger.data.registry import LOADERS
 from liger.embed import PROVIDERS
 from liger.experiment import METHOD_KINDS
 
-_LOADERS = ("spam", "wrench")
 
 
 def validate_config(cfg: DictConfig) -> None:
@@ -16,8 +16,8 @@ def validate_config(cfg: DictConfig) -> None:
     tune_on = OmegaConf.select(cfg, "protocol.tune_on")
     if tune_on not in ("dev", "test"):
         raise ValueError(f"protocol.tune_on is {tune_on!r}; expected 'dev' (or 'test' to reproduce the leaky reference)")
-    if cfg.dataset.get("loader") not in _LOADERS:
-        raise ValueError(f"dataset.loader is {cfg.dataset.get('loader')!r}; expected one of {list(_LOADERS)}")
+    if cfg.dataset.get("loader") not in LOADERS:
+        raise ValueError(f"dataset.loader is {cfg.dataset.get('loader')!r}; expected one of {sorted(LOADERS)}")
     if cfg.dataset.get("metric") not in ("accuracy", "f1"):
         raise ValueError(f"dataset.metric is {cfg.dataset.get('metric')!r}; expected 'accuracy' or 'f1'")
     provider = cfg.embedding.get("provider")

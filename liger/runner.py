@@ -11,6 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from liger.analysis import format_table, lf_summary
 from liger.config_check import validate_config
 from liger.data.dataset import Dataset
+from liger.data.registry import load_dataset as load_registered
 from liger.embed import embed_dataset, load_precomputed, make_embedder
 from liger.experiment import fit_and_score
 from liger.io import write_json_atomic, write_text_atomic
@@ -20,19 +21,7 @@ METRIC_KEYS = ("acc", "f1", "precision", "recall", "coverage")
 
 
 def load_dataset(dataset_cfg: DictConfig, *, progress: bool = True) -> Dataset:
-    loader = dataset_cfg.get("loader")
-    if loader == "spam":
-        from liger.data.spam import load_spam
-
-        return load_spam(progress=progress)
-    if loader == "wrench":
-        from liger.data.wrench import load_wrench
-
-        path = dataset_cfg.get("path")
-        if not path:
-            raise ValueError(f"dataset {dataset_cfg.get('name')!r} needs a path; set data_dir=... or dataset.path=...")
-        return load_wrench(path, name=dataset_cfg.name, metric=dataset_cfg.metric)
-    raise ValueError(f"dataset loader {loader!r} is unknown; expected 'spam' or 'wrench'")
+    return load_registered(OmegaConf.to_container(dataset_cfg, resolve=True), progress=progress)
 
 
 def load_embeddings(embedding_cfg: DictConfig, dataset: Dataset, *, cache_dir: str | None, progress: bool = True):
