@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 import hydra
@@ -12,13 +13,26 @@ from omegaconf import DictConfig
 # An absolute path: a relative one is read as a Python module when launched via the console script.
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
+#: What ``task=...`` runs: "module:function", each called as function(cfg, output_dir).
+TASKS = {
+    "run": "liger.runner:run",
+}
+
+
+def resolve_task(name: str):
+    if name not in TASKS:
+        raise ValueError(f"task is {name!r}; expected one of {sorted(TASKS)}")
+    module, function = TASKS[name].split(":")
+    return getattr(import_module(module), function)
+
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def app(cfg: DictConfig) -> float:
-    from liger.runner import run
-
-    metrics = run(cfg, HydraConfig.get().runtime.output_dir)
-    return metrics["dev"]["acc" if metrics["metric"] == "accuracy" else "f1"]
+def app(cfg: DictConfig) -> float | None:
+    result = resolve_task(cfg.get("task", "run"))(cfg, HydraConfig.get().runtime.output_dir)
+    # A sweeper (e.g. Optuna) optimises the value returned: the dev score of a `run`.
+    if isinstance(result, dict) and "dev" in result:
+        return result["dev"]["acc" if result["metric"] == "accuracy" else "f1"]
+    return None
 
 
 def main() -> None:

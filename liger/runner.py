@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -38,6 +39,12 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     """Run ``cfg`` and write ``metrics.json``, ``lf_summary.md`` and ``config_resolved.yaml`` into ``output_dir``."""
     validate_config(cfg)
     output_dir = Path(output_dir)
+    if cfg.get("resume", True):
+        finished = completed_run(output_dir, cfg)
+        if finished is not None:
+            log.info("%s already holds metrics.json for this config; skipped (resume=false reruns it)", output_dir)
+            print(results_table(finished))
+            return finished
     seed = cfg.seed
     tune_on = cfg.protocol.tune_on
     progress = bool(cfg.get("progress", True))
@@ -84,6 +91,34 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     write_json_atomic(output_dir / "timings.json", metrics.pop("timings"))
     write_json_atomic(output_dir / "metrics.json", metrics)
     print(results_table(metrics))
+    return metrics
+
+
+# Keys that change how a run is shown or where caches live, never its results.
+_NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir")
+
+
+def completed_run(output_dir: Path, cfg: DictConfig) -> dict | None:
+    """The metrics of a finished run of the same config in ``output_dir``, else None.
+
+    ``metrics.json`` is written atomically and last, so its presence means the run finished.
+    """
+    metrics_file, config_file = output_dir / "metrics.json", output_dir / "config_resolved.yaml"
+    if not (metrics_file.is_file() and config_file.is_file()):
+        return None
+    try:
+        stored = OmegaConf.to_container(OmegaConf.load(config_file), resolve=True)
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    except Exception as error:  # an unreadable file from an older or foreign run: run again
+        log.warning("could not read the finished run in %s (%s); running again", output_dir, error)
+        return None
+    current = OmegaConf.to_container(cfg, resolve=True)
+    for key in _NOT_PART_OF_RESULT:
+        stored.pop(key, None)
+        current.pop(key, None)
+    if stored != current:
+        log.warning("%s holds a run of a different config; it will be overwritten", output_dir)
+        return None
     return metrics
 
 
