@@ -33,6 +33,9 @@ def validate_config(cfg: DictConfig) -> None:
             if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1):
                 raise ValueError(f"method.extension_levels has {value!r}; expected null or a number in [0, 1]")
         _require_int("method.min_part_size", method.get("min_part_size", 20), minimum=1)
+        if method.get("selection", "dev") not in ("dev", "cv"):
+            raise ValueError(f"method.selection is {method.get('selection')!r}; expected 'dev' or 'cv'")
+        _require_int("method.cv_folds", method.get("cv_folds", 5), minimum=2)
 
 
 def _as_list(key: str, value) -> list:

@@ -72,17 +72,25 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         random_state=seed,
     )
     partitions = {s: KMeansPartition(s, random_state=seed).fit(embeddings["train"]) for s in part_grid}
+    selection = method.get("selection", "dev")
+    if selection not in ("dev", "cv"):
+        raise ValueError(f"method.selection is {selection!r}; expected 'dev' (in-sample) or 'cv' (cross-validated on {tune_on})")
+    folds = _stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed) if selection == "cv" else None
+    E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
     grid = [(s, level) for s in part_grid for level in level_grid]
     best, tried = None, []
     for n_parts, level in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}", disable=not progress, leave=False):
         thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
-        model = Liger(n_parts, thresholds, **common).fit(
-            train.L, embeddings["train"], L_dev=tune.L, E_dev=embeddings[tune_on], y_dev=tune.y,
-            neighbours_train=neighbours.get("train"), neighbours_dev=neighbours.get(tune_on),
-            partition=partitions[n_parts],
+        fitted = Liger(n_parts, thresholds, **common).fit(
+            train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts]
         )
-        value = metric_value(dataset.metric, tune.y, model.predict(tune.L, embeddings[tune_on], neighbours=neighbours.get(tune_on)))
-        tried.append({"n_partitions": n_parts, "extension_level": level, f"{tune_on}_{dataset.metric}": value})
+        model = fitted.with_dev_balance(tune.L, E_tune, tune.y, neighbours_tune)
+        in_sample = metric_value(dataset.metric, tune.y, model.predict(tune.L, E_tune, neighbours=neighbours_tune))
+        entry = {"n_partitions": n_parts, "extension_level": level, f"{tune_on}_{dataset.metric}": in_sample}
+        value = in_sample
+        if folds is not None:
+            value = entry[f"{tune_on}_cv_{dataset.metric}"] = _cross_validated(fitted, tune, E_tune, neighbours_tune, folds, dataset.metric)
+        tried.append(entry)
         # Strictly better only: ties keep the earlier, simpler configuration (fewer parts, less extension).
         if best is None or value > best[0]:
             best = (value, n_parts, level, thresholds, model)
@@ -92,6 +100,8 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         "extension_level": level,
         "thresholds": None if thresholds is None else [round(float(t), 6) for t in thresholds],
         "class_balance_per_part": [[round(float(b), 4) for b in m.class_balance_] for m in model.part_models_],
+        "selection": selection,
+        f"selection_{dataset.metric}": round(float(best[0]), 6),
         "label_model": common["label_model"],
         "label_model_params": common["label_model_params"],
     }
@@ -100,6 +110,18 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     result = _scored(dataset, predict, extended, hparams, tried, model.fallbacks_)
     result["model"] = model
     return result
+
+
+def _cross_validated(fitted: Liger, tune, E_tune, neighbours_tune, folds, metric: str) -> float:
+    """The metric of out-of-fold predictions, each fold's class balances chosen on the other folds."""
+    predicted = np.empty_like(tune.y)
+    rows = np.arange(len(tune.y))
+    subset = lambda index: None if neighbours_tune is None else neighbours_tune.take(index)  # noqa: E731
+    for held_out in folds:
+        keep = np.setdiff1d(rows, held_out)
+        tuned = fitted.with_dev_balance(tune.L[keep], E_tune[keep], tune.y[keep], subset(keep))
+        predicted[held_out] = tuned.predict(tune.L[held_out], E_tune[held_out], neighbours=subset(held_out))
+    return metric_value(metric, tune.y, predicted)
 
 
 def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks) -> dict:

@@ -39,6 +39,10 @@ class NeighbourVotes:
     label: np.ndarray  # (n, m) int64
     similarity: np.ndarray  # (n, m) float64
 
+    def take(self, rows: np.ndarray) -> "NeighbourVotes":
+        """The neighbour votes of a subset of the query rows (an index or boolean mask)."""
+        return NeighbourVotes(self.label[rows], self.similarity[rows])
+
     def extend(self, L_query: np.ndarray, thresholds: float | np.ndarray) -> np.ndarray:
         """``L_query`` with abstains replaced where the neighbour vote clears the LF's threshold."""
         r = check_thresholds(thresholds, L_query.shape[1])

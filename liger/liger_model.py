@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from liger.extension import NeighbourVotes, check_thresholds, nearest_voting_neighbours
@@ -115,6 +117,15 @@ class Liger:
         if y_dev is not None:
             self._choose_class_balance(L_dev, E_dev, y_dev, neighbours_dev)
         return self
+
+    def with_dev_balance(
+        self, L_dev: np.ndarray, E_dev: np.ndarray, y_dev: np.ndarray, neighbours_dev: NeighbourVotes | None = None
+    ) -> "Liger":
+        """A copy whose class balances are chosen on these dev labels; the fitted label models are shared."""
+        twin = copy.copy(self)
+        twin.part_models_, twin.fallbacks_ = list(self.part_models_), list(self.fallbacks_)
+        twin._choose_class_balance(L_dev, E_dev, y_dev, neighbours_dev)
+        return twin
 
     def _choose_class_balance(self, L_dev, E_dev, y_dev, neighbours_dev) -> None:
         if self.n_classes != 2:

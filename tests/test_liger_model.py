@@ -341,3 +341,14 @@ def test_three_class_liger_extension_lifts_accuracy_on_a_smooth_task(seed):
     assert any("not searched" in note for note in extended.fallbacks_)
     assert extended.predict_proba(test.L, test.E).shape == (len(test.y), 3)
     assert accuracy(extended, test) > accuracy(plain, test) + 0.15  # measured lift: 24-27 points over 5 seeds
+
+
+def test_with_dev_balance_equals_fitting_with_dev_labels_and_leaves_the_original_untouched():
+    train, dev, test = splits(four_cluster_task(0.9, seed=5))
+    plain = fit(Liger(4, 0.3), train)
+    balances = [m.class_balance_.copy() for m in plain.part_models_]
+    tuned = plain.with_dev_balance(dev.L, dev.E, dev.y)
+    direct = fit(Liger(4, 0.3), train, dev)
+    assert np.array_equal(tuned.predict_proba(test.L, test.E), direct.predict_proba(test.L, test.E))
+    assert tuned.fallbacks_ == direct.fallbacks_
+    assert all(np.array_equal(m.class_balance_, b) for m, b in zip(plain.part_models_, balances))
