@@ -15,7 +15,7 @@ from liger.liger_model import Liger
 from liger.metrics import coverage, metric_value, score
 from liger.models.majority import MajorityVote
 from liger.partition import KMeansPartition
-from liger.tuning import quantile_thresholds
+from liger.tuning import cross_validated_metric, quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)
 METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter")
@@ -75,7 +75,7 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     selection = method.get("selection", "dev")
     if selection not in ("dev", "cv"):
         raise ValueError(f"method.selection is {selection!r}; expected 'dev' (in-sample) or 'cv' (cross-validated on {tune_on})")
-    folds = _stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed) if selection == "cv" else None
+    folds = stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed) if selection == "cv" else None
     E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
     grid = [(s, level) for s in part_grid for level in level_grid]
     best, tried = None, []
@@ -89,7 +89,8 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         entry = {"n_partitions": n_parts, "extension_level": level, f"{tune_on}_{dataset.metric}": in_sample}
         value = in_sample
         if folds is not None:
-            value = entry[f"{tune_on}_cv_{dataset.metric}"] = _cross_validated(fitted, tune, E_tune, neighbours_tune, folds, dataset.metric)
+            value = entry[f"{tune_on}_cv_{dataset.metric}"] = cross_validated_metric(
+                fitted, tune.L, E_tune, tune.y, neighbours_tune, folds, dataset.metric)
         tried.append(entry)
         # Strictly better only: ties keep the earlier, simpler configuration (fewer parts, less extension).
         if best is None or value > best[0]:
@@ -110,18 +111,6 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     result = _scored(dataset, predict, extended, hparams, tried, model.fallbacks_)
     result["model"] = model
     return result
-
-
-def _cross_validated(fitted: Liger, tune, E_tune, neighbours_tune, folds, metric: str) -> float:
-    """The metric of out-of-fold predictions, each fold's class balances chosen on the other folds."""
-    predicted = np.empty_like(tune.y)
-    rows = np.arange(len(tune.y))
-    subset = lambda index: None if neighbours_tune is None else neighbours_tune.take(index)  # noqa: E731
-    for held_out in folds:
-        keep = np.setdiff1d(rows, held_out)
-        tuned = fitted.with_dev_balance(tune.L[keep], E_tune[keep], tune.y[keep], subset(keep))
-        predicted[held_out] = tuned.predict(tune.L[held_out], E_tune[held_out], neighbours=subset(held_out))
-    return metric_value(metric, tune.y, predicted)
 
 
 def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks) -> dict:
@@ -167,7 +156,7 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
     elif supervision == "full":
         # The hand labels are the training set, so the grid is chosen by cross-validation within them.
         E_fit, y_fit = embeddings[tune_on], tune.y
-        folds = _stratified_folds(y_fit, n_folds=5, seed=seed)
+        folds = stratified_folds(y_fit, n_folds=5, seed=seed)
         best = None
         for value in tqdm(grid, desc=f"{method.get('name')}: {tune_on} cross-validation", disable=not progress, leave=False):
             predicted = np.empty_like(y_fit)
@@ -191,11 +180,3 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
         return model.predict(embeddings[split])
 
     return _scored(dataset, predict, lambda split: dataset[split].L, hparams, tried, fallbacks)
-
-
-def _stratified_folds(y: np.ndarray, *, n_folds: int, seed: int) -> list[np.ndarray]:
-    from sklearn.model_selection import StratifiedKFold
-
-    n_folds = max(2, min(n_folds, int(np.bincount(y).min())))
-    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    return [held_out for _, held_out in splitter.split(np.zeros(len(y)), y)]

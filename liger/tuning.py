@@ -9,10 +9,15 @@ that lie closest to its votes, whatever the scale of the embedding's similaritie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from liger.extension import NeighbourVotes
+from liger.metrics import metric_value
+
+if TYPE_CHECKING:
+    from liger.liger_model import Liger
 
 #: Shares of each LF's abstaining train points left abstained; None means no extension.
 EXTENSION_LEVELS: tuple[float | None, ...] = (None, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0)
@@ -42,3 +47,61 @@ class Selection:
     params: dict
     dev_metric: float
     tried: list[dict] = field(default_factory=list)
+
+
+def per_lf_level_search(
+    score: Callable[[tuple[float | None, ...]], float],
+    n_lfs: int,
+    levels: tuple[float | None, ...] = EXTENSION_LEVELS,
+    *,
+    passes: int = 2,
+) -> tuple[tuple[float | None, ...], float]:
+    """The naive alternative: one level per LF, by coordinate ascent on ``score`` (higher is better).
+
+    Starts with no extension; each pass visits the LFs in order and gives each the level that scores
+    best with the others held fixed (ties keep the current level). Returns (levels per LF, score).
+    """
+    current: list[float | None] = [None] * n_lfs
+    best = score(tuple(current))
+    for _ in range(passes):
+        for lf in range(n_lfs):
+            for level in levels:
+                trial = list(current)
+                trial[lf] = level
+                value = score(tuple(trial))
+                if value > best:
+                    best, current = value, trial
+    return tuple(current), best
+
+
+def thresholds_for_levels(neighbours_train: NeighbourVotes, levels: tuple[float | None, ...]) -> np.ndarray:
+    """Per-LF thresholds from per-LF levels; None leaves that LF unextended (threshold 1.0)."""
+    thresholds = np.ones(len(levels))
+    for lf, level in enumerate(levels):
+        if level is not None:
+            thresholds[lf] = quantile_thresholds(neighbours_train, level)[lf]
+    return thresholds
+
+
+def stratified_folds(y: np.ndarray, *, n_folds: int, seed: int) -> list[np.ndarray]:
+    """Held-out row indices of each fold; fewer folds when the rarest class has fewer members."""
+    from sklearn.model_selection import StratifiedKFold
+
+    n_folds = max(2, min(n_folds, int(np.bincount(y).min())))
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return [held_out for _, held_out in splitter.split(np.zeros(len(y)), y)]
+
+
+def cross_validated_metric(
+    fitted: "Liger", L: np.ndarray, E: np.ndarray, y: np.ndarray, neighbours: NeighbourVotes | None,
+    folds: list[np.ndarray], metric: str,
+) -> float:
+    """The metric of out-of-fold predictions, each fold's class balances chosen on the other folds."""
+    predicted = np.empty_like(y)
+    rows = np.arange(len(y))
+    subset = lambda index: None if neighbours is None else neighbours.take(index)  # noqa: E731
+    for held_out in folds:
+        keep = np.setdiff1d(rows, held_out)
+        tuned = fitted.with_dev_balance(L[keep], E[keep], y[keep], subset(keep))
+        predicted[held_out] = tuned.predict(L[held_out], E[held_out], neighbours=subset(held_out))
+    return metric_value(metric, y, predicted)

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from liger.extension import NeighbourVotes, nearest_voting_neighbours
 from liger.labels import ABSTAIN
-from liger.tuning import EXTENSION_LEVELS, quantile_thresholds
+from liger.tuning import EXTENSION_LEVELS, cross_validated_metric, per_lf_level_search, quantile_thresholds, stratified_folds
 
 NEG_INF = -np.inf
 
@@ -85,3 +85,54 @@ def test_on_real_neighbours():
 def test_level_outside_unit_interval(level):
     with pytest.raises(ValueError, match=f"extension level is {level}; expected a quantile in \\[0, 1\\]"):
         quantile_thresholds(neighbours_from([[0.5]]), level)
+
+
+def test_per_lf_search_finds_the_best_of_a_separable_score_and_counts_nothing_it_did_not_try():
+    # A separable score: coordinate ascent must reach its exact maximum, level by level.
+    target = (0.9, None, 0.3)
+    weights = {None: 0.0, **{level: 1.0 - abs(level - 0.5) for level in EXTENSION_LEVELS if level is not None}}
+    tried = []
+
+    def score(levels):
+        tried.append(levels)
+        return sum(1.0 if v == t else -weights[v] * 0.01 for v, t in zip(levels, target))
+
+    levels, value = per_lf_level_search(score, 3)
+    assert levels == target and value == 3.0
+    assert len(tried) == 1 + 2 * 3 * len(EXTENSION_LEVELS)
+
+
+def test_stratified_folds_partition_the_rows():
+    y = np.array([0] * 7 + [1] * 13)
+    folds = stratified_folds(y, n_folds=5, seed=0)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(20))
+    assert all(set(y[f]) == {0, 1} for f in folds)
+    assert len(stratified_folds(np.array([0, 0, 1, 1, 1, 1]), n_folds=5, seed=0)) == 2  # the rarer class has 2
+
+
+class _RecordingModel:
+    """Stands in for a fitted Liger: remembers which rows tuned it and predicts row ids' parity."""
+
+    def __init__(self, tuned_on=None):
+        self.tuned_on = tuned_on
+        self.seen = []
+
+    def with_dev_balance(self, L, E, y, neighbours):
+        twin = _RecordingModel(tuned_on=set(E[:, 0].astype(int)))
+        self.seen.append(twin)
+        return twin
+
+    def predict(self, L, E, neighbours=None):
+        rows = E[:, 0].astype(int)
+        assert not self.tuned_on & set(rows), "a held-out row was used to tune its own prediction"
+        return rows % 2
+
+
+def test_cross_validation_never_tunes_on_the_rows_it_predicts():
+    y = np.arange(30) % 2
+    E = np.arange(30, dtype=float)[:, None]
+    folds = stratified_folds(y, n_folds=5, seed=1)
+    fitted = _RecordingModel()
+    assert cross_validated_metric(fitted, np.zeros((30, 3), int), E, y, None, folds, "accuracy") == 1.0
+    assert len(fitted.seen) == 5
+    assert all(len(model.tuned_on) == 24 for model in fitted.seen)
