@@ -1,0 +1,62 @@
+"""The paper-table layout: pivot, bold best honest entry, leaky rows apart, lifts as the abstract defines them."""
+
+from __future__ import annotations
+
+import pytest
+
+from liger.paper_table import LEAKY_SUFFIX, render_paper_table
+
+
+def row(dataset, method, test, *, std=0.01, metric="accuracy", tune_on="dev", seeds=5):
+    """A summary row as liger.aggregate.summarise makes it; ``test`` is the dataset metric's mean."""
+    out = {"dataset": dataset, "embedding": "minilm", "method": method, "tune_on": tune_on, "metric": metric,
+           "n_seeds": seeds, "seeds": "0 1 2 3 4"}
+    for split in ("dev", "test"):
+        for name in ("acc", "f1", "coverage"):
+            out[f"{split}_{name}_mean"], out[f"{split}_{name}_std"] = 0.5, 0.0
+    out[f"test_{'acc' if metric == 'accuracy' else 'f1'}_mean"] = test
+    out[f"test_{'acc' if metric == 'accuracy' else 'f1'}_std"] = std
+    return out
+
+
+@pytest.fixture
+def rows():
+    return [
+        row("spam", "label_model", 0.80), row("spam", "ws_knn", 0.88), row("spam", "fs_adapter", 0.905),
+        row("spam", "liger", 0.87), row("spam", "liger", 0.95, tune_on="test"),
+        row("spouse", "label_model", 0.40, metric="f1"), row("spouse", "ws_adapter", 0.45, metric="f1"),
+        row("spouse", "fs_knn", 0.30, metric="f1"), row("spouse", "liger", 0.50, metric="f1"),
+    ]
+
+
+def test_best_honest_entry_is_bold_and_leaky_row_is_marked_not_bold(rows):
+    md = render_paper_table(rows)["md"]
+    table = md.split("## Average lift")[0]
+    assert "| Liger | 87.0 ± 1.0 | **50.0 ± 1.0** |" in table
+    assert "| FS-Adapter | **90.5 ± 1.0** | – |" in table
+    assert f"| Liger{LEAKY_SUFFIX} | 95.0 ± 1.0 | – |" in table
+    assert table.index("| Liger |") < table.index(f"| Liger{LEAKY_SUFFIX}")
+    assert "spam (acc)" in table and "spouse (F1)" in table
+
+
+def test_average_lifts_use_the_best_baseline_of_each_family_per_dataset(rows):
+    md = render_paper_table(rows)["md"]
+    # WS-LM: (87-80 + 50-40)/2 = 8.5; WS-kNN/Adapter: (87-88 + 50-45)/2 = 2.0; FS: (87-90.5 + 50-30)/2 = 8.25.
+    assert "| WS-LM | +8.5 | 2 | +14.1 |" in md
+    assert "| WS-kNN / WS-Adapter | +2.0 | 2 | +11.8 |" in md
+    assert "| FS-kNN / FS-Adapter | +8.2 | 2 | +7.2 |" in md
+
+
+def test_latex_is_booktabs_with_bold_and_escaped_names(rows):
+    tex = render_paper_table(rows)["tex"]
+    assert tex.startswith(r"\begin{tabular}{lcc}") and r"\toprule" in tex and tex.rstrip().endswith(r"\end{tabular}")
+    assert r"\textbf{90.5 $\pm$ 1.0}" in tex
+    assert "WS-LM (triplet)" in tex and "_" not in tex.replace(r"\_", "")
+
+
+def test_csv_is_the_long_rows_and_two_embeddings_in_one_table_is_an_error(rows):
+    csv = render_paper_table(rows)["csv"]
+    assert csv.count("\n") == len(rows) + 1
+    clash = rows + [{**rows[0], "embedding": "tfidf"}]
+    with pytest.raises(ValueError, match="two rows for"):
+        render_paper_table(clash)
