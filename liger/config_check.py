@@ -6,7 +6,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from liger.data.registry import LOADERS
 from liger.embed import PROVIDERS
-from liger.experiment import METHOD_KINDS
+from liger.experiment import METHOD_KINDS, label_model_params
+from liger.liger_model import LABEL_MODELS
 
 
 
@@ -26,6 +27,10 @@ def validate_config(cfg: DictConfig) -> None:
     method = cfg.method
     if method.get("kind") not in METHOD_KINDS:
         raise ValueError(f"method.kind is {method.get('kind')!r}; expected one of {list(METHOD_KINDS)}")
+    if "label_model" in method and method.label_model not in LABEL_MODELS:
+        raise ValueError(f"method.label_model is {method.label_model!r}; expected one of {sorted(LABEL_MODELS)}")
+    if "label_model_params" in method:
+        label_model_params(method)
     if method.kind == "liger":
         for value in _as_list("method.n_partitions", method.get("n_partitions", [1])):
             _require_int("method.n_partitions", value, minimum=1)

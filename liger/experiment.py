@@ -65,7 +65,7 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     tune = dataset[tune_on]
     common = dict(
         label_model=method.get("label_model", "triplet"),
-        label_model_params=dict(method.get("label_model_params") or {}),
+        label_model_params=label_model_params(method),
         min_part_size=int(method.get("min_part_size", 20)),
         metric=dataset.metric,
         n_classes=dataset.n_classes,
@@ -111,6 +111,16 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     result = _scored(dataset, predict, extended, hparams, tried, model.fallbacks_)
     result["model"] = model
     return result
+
+
+def label_model_params(method: Mapping) -> dict:
+    """The parameters of the method's label model, from ``label_model_params`` keyed by label-model name."""
+    name = method.get("label_model", "triplet")
+    params = method.get("label_model_params") or {}
+    if not all(isinstance(value, Mapping) for value in params.values()):
+        raise TypeError(f"method.label_model_params is {dict(params)!r}; expected parameters keyed by label-model name, "
+                        f"e.g. {{{name}: {{...}}}}")
+    return dict(params.get(name) or {})
 
 
 def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks) -> dict:

@@ -68,6 +68,8 @@ def test_no_config_tunes_on_test():
         ("method.extension_levels=[1.5]", ValueError, r"extension_levels has 1.5"),
         ("method.kind=svm", ValueError, r"method.kind is .svm."),
         ("method.selection=test", ValueError, r"method.selection is 'test'"),
+        ("method.label_model=flyingsquid", ValueError, r"method.label_model is 'flyingsquid'"),
+        ("method.label_model_params.triplet=5", TypeError, r"keyed by label-model name"),
         ("method.cv_folds=1", ValueError, r"method.cv_folds is 1"),
         ("embedding.provider=bert", ValueError, r"embedding.provider is 'bert'"),
         ("dataset.metric=auc", ValueError, r"dataset.metric is 'auc'"),

@@ -89,7 +89,8 @@ class TripletLabelModel(LabelModel):
 
     def fit(self, L: np.ndarray, class_balance: np.ndarray | None = None) -> "TripletLabelModel":
         if self.n_classes != 2:
-            raise ValueError(f"TripletLabelModel is binary; got n_classes={self.n_classes}")
+            raise ValueError(f"TripletLabelModel is binary; got n_classes={self.n_classes} "
+                             "(use 'dawid_skene' or 'majority_vote' for K > 2)")
         if self.aggregate not in ("median", "mean"):
             raise ValueError(f"aggregate is {self.aggregate!r}; expected 'median' or 'mean'")
         if self.posterior not in ("naive_bayes", "flyingsquid"):
