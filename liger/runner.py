@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -22,7 +23,19 @@ METRIC_KEYS = ("acc", "f1", "precision", "recall", "coverage")
 
 
 def load_dataset(dataset_cfg: DictConfig, *, progress: bool = True) -> Dataset:
-    return load_registered(OmegaConf.to_container(dataset_cfg, resolve=True), progress=progress)
+    """The configured dataset; a multirun's jobs share one process, so the last two loaded are reused."""
+    return _load_cached(json.dumps(OmegaConf.to_container(dataset_cfg, resolve=True), sort_keys=True), progress)
+
+
+@lru_cache(maxsize=2)
+def _load_cached(params_json: str, progress: bool) -> Dataset:
+    dataset = load_registered(json.loads(params_json), progress=progress)
+    # Shared between runs: an in-place edit by one run must fail rather than leak into the next.
+    for split in dataset.splits.values():
+        for array in (split.L, split.y, split.features):
+            if array is not None:
+                array.setflags(write=False)
+    return dataset
 
 
 def load_embeddings(embedding_cfg: DictConfig, dataset: Dataset, *, cache_dir: str | None, progress: bool = True):

@@ -52,9 +52,27 @@ def test_ablations_differ_from_liger_only_where_named():
     assert list(extension_only.extension_levels) == list(liger.extension_levels)
 
 
-def test_no_config_tunes_on_test():
+def test_only_configs_named_leaky_tune_on_test():
     for path in CONF.rglob("*.yaml"):
-        assert "tune_on: test" not in path.read_text(), f"{path} selects hyperparameters on test"
+        if "leaky" not in path.stem:
+            assert "tune_on: test" not in path.read_text(), f"{path} selects hyperparameters on test"
+
+
+@pytest.mark.parametrize("experiment", group_options("experiment"))
+def test_every_experiment_composes_and_validates(experiment):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"experiment={experiment}"], return_hydra_config=True)
+    assert OmegaConf.to_container(cfg.hydra.sweeper.params or {}, resolve=True) is not None
+    validate_config(cfg)
+
+
+def test_leaky_experiment_writes_apart_from_the_honest_one():
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        honest = compose(config_name="config", overrides=["experiment=paper_table"], return_hydra_config=True)
+        leaky = compose(config_name="config", overrides=["experiment=paper_table_leaky"], return_hydra_config=True)
+    assert honest.protocol.tune_on == "dev" and leaky.protocol.tune_on == "test"
+    assert honest.hydra.sweep.dir != leaky.hydra.sweep.dir and "leaky" in leaky.hydra.sweep.dir
+    assert honest.hydra.callbacks.aggregate.out == leaky.hydra.callbacks.aggregate.out
 
 
 @pytest.mark.parametrize(
