@@ -16,6 +16,7 @@ CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 #: What ``task=...`` runs: "module:function", each called as function(cfg, output_dir).
 TASKS = {
     "run": "liger.runner:run",
+    "smoothness": "liger.studies.smoothness:run",
 }
 
 

@@ -62,7 +62,7 @@ def test_only_configs_named_leaky_tune_on_test():
 def test_every_experiment_composes_and_validates(experiment):
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name="config", overrides=[f"experiment={experiment}"], return_hydra_config=True)
-    assert OmegaConf.to_container(cfg.hydra.sweeper.params or {}, resolve=True) is not None
+    assert OmegaConf.to_container(OmegaConf.create(cfg.hydra.sweeper.params or {}), resolve=True) is not None
     validate_config(cfg)
 
 

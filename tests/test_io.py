@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from liger.io import save_npy_atomic, write_atomic, write_json_atomic
+from liger.io import save_npy_atomic, write_atomic, write_json_atomic, write_text_atomic
 
 
 def test_json_bytes_depend_only_on_content(tmp_path):
@@ -74,3 +74,14 @@ def test_npy_refuses_object_array(tmp_path):
     with pytest.raises(ValueError):
         save_npy_atomic(tmp_path / "x.npy", np.array([{"a": 1}], dtype=object))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_gives_the_mode_a_plain_open_would(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_text_atomic(tmp_path / "out.txt", "x")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

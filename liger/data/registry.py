@@ -23,9 +23,26 @@ def _wrench(params: dict[str, Any], progress: bool) -> Dataset:
     return load_wrench(require_path(params), name=params.get("name"), metric=params.get("metric", "accuracy"))
 
 
+def _weather(params: dict[str, Any], progress: bool) -> Dataset:
+    from liger.data.weather import N_DEV, N_TEST, SPLIT_SEED, load_weather
+
+    return load_weather(require_path(params), split_seed=params.get("split_seed", SPLIT_SEED),
+                        n_dev=params.get("n_dev", N_DEV), n_test=params.get("n_test", N_TEST),
+                        crowd_answers=params.get("crowd_answers", "tutorial"))
+
+
+def _spouse(params: dict[str, Any], progress: bool) -> Dataset:
+    from liger.data.spouse import N_DEV, SPLIT_SEED, load_spouse
+
+    return load_spouse(require_path(params), split_seed=params.get("split_seed", SPLIT_SEED),
+                       n_dev=params.get("n_dev", N_DEV), progress=progress)
+
+
 LOADERS: dict[str, Callable[[dict[str, Any], bool], Dataset]] = {
     "spam": _spam,
     "wrench": _wrench,
+    "weather": _weather,
+    "spouse": _spouse,
 }
 
 
