@@ -8,6 +8,7 @@ from liger.labels import ABSTAIN, from_paper, to_paper
 from liger.liger_model import Liger
 from liger.models.dawid_skene import DawidSkene
 from liger.models.majority import MajorityVote
+from liger.models.snorkel_peer import SnorkelLabelModel
 from liger.models.triplet import TripletLabelModel
 from liger.partition import KMeansPartition
 
@@ -17,6 +18,7 @@ __all__ = [
     "KMeansPartition",
     "Liger",
     "MajorityVote",
+    "SnorkelLabelModel",
     "TripletLabelModel",
     "extend_votes",
     "from_paper",

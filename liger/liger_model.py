@@ -12,6 +12,7 @@ from liger.metrics import metric_value
 from liger.models.base import LabelModel
 from liger.models.dawid_skene import DawidSkene
 from liger.models.majority import MajorityVote
+from liger.models.snorkel_peer import SnorkelLabelModel
 from liger.models.triplet import TripletLabelModel
 from liger.partition import KMeansPartition
 
@@ -24,6 +25,7 @@ LABEL_MODELS: dict[str, type[LabelModel]] = {
     "triplet": TripletLabelModel,
     "majority_vote": MajorityVote,
     "dawid_skene": DawidSkene,
+    "snorkel": SnorkelLabelModel,
 }
 
 

@@ -318,8 +318,8 @@ def test_majority_vote_balance_only_breaks_ties():
 
 def test_unknown_label_model():
     L = np.zeros((30, 3), dtype=int)
-    with pytest.raises(ValueError, match="label model 'snorkel' is unknown"):
-        Liger(1, label_model="snorkel").fit(L, np.random.RandomState(0).standard_normal((30, 2)))
+    with pytest.raises(ValueError, match="label model 'flyingsquid' is unknown"):
+        Liger(1, label_model="flyingsquid").fit(L, np.random.RandomState(0).standard_normal((30, 2)))
 
 
 def test_dev_tuning_keeps_the_chosen_label_model():

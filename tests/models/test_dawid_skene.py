@@ -222,7 +222,7 @@ def test_make_label_model_builds_it():
     model = make_label_model("dawid_skene", 3, smoothing=0.5, max_iter=7)
     assert isinstance(model, DawidSkene) and (model.n_classes, model.smoothing, model.max_iter) == (3, 0.5, 7)
     with pytest.raises(ValueError, match="'dawid_skene'"):
-        make_label_model("snorkel")
+        make_label_model("flyingsquid")
 
 
 @pytest.mark.parametrize(
