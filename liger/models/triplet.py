@@ -8,7 +8,6 @@ of Y, E[s_j s_k] = a_j a_k with a_i = E[s_i Y], so each triplet {i, j, k} gives
 
 from __future__ import annotations
 
-from itertools import combinations
 from typing import Literal
 
 import numpy as np
@@ -35,13 +34,14 @@ def triplet_accuracies(second_moments: np.ndarray, aggregate: Aggregate = "media
     m = M.shape[0]
     reduce = np.median if aggregate == "median" else np.mean
     accuracies = np.zeros(m)
+    # Every pair j < k (itertools.combinations order), vectorised: O(m^2) numpy work per LF.
+    J, K = np.triu_indices(m, 1)
+    M_jk = M[J, K]
     for i in range(m):
-        others = [j for j in range(m) if j != i]
-        candidates = [
-            np.sqrt(abs(M[i, j] * M[i, k] / M[j, k])) for j, k in combinations(others, 2) if M[j, k] != 0
-        ]
-        if candidates:
-            accuracies[i] = reduce(candidates)
+        usable = (J != i) & (K != i) & (M_jk != 0)
+        if usable.any():
+            j, k = J[usable], K[usable]
+            accuracies[i] = reduce(np.sqrt(np.abs(M[i, j] * M[i, k] / M_jk[usable])))
     return accuracies
 
 
@@ -96,6 +96,8 @@ class TripletLabelModel(LabelModel):
         if self.posterior not in ("naive_bayes", "flyingsquid"):
             raise ValueError(f"posterior is {self.posterior!r}; expected 'naive_bayes' or 'flyingsquid'")
         L = self._check_L(L)
+        if L.shape[0] == 0:
+            raise ValueError(f"L has shape {L.shape}; the triplet method needs at least one row to fit")
         if L.shape[1] < 3:
             raise ValueError(f"the triplet method needs at least 3 LFs; L has {L.shape[1]}")
         signs = signed_votes(L)

@@ -148,3 +148,31 @@ def test_predict_rejects_other_lf_count(exact):
     model = TripletLabelModel().fit(exact[0])
     with pytest.raises(ValueError, match="3 LF columns; the model was fit on 4"):
         model.predict_proba(exact[0][:5, :3])
+
+
+def _triplet_accuracies_loop(M, aggregate):
+    """The definition, one triplet at a time: the oracle for the vectorised estimator."""
+    from itertools import combinations
+
+    m = M.shape[0]
+    out = np.zeros(m)
+    for i in range(m):
+        others = [j for j in range(m) if j != i]
+        candidates = [np.sqrt(abs(M[i, j] * M[i, k] / M[j, k])) for j, k in combinations(others, 2) if M[j, k] != 0]
+        if candidates:
+            out[i] = (np.median if aggregate == "median" else np.mean)(candidates)
+    return out
+
+
+@pytest.mark.parametrize("aggregate", ["median", "mean"])
+@pytest.mark.parametrize("seed", range(4))
+def test_vectorised_triplet_accuracies_equal_the_loop_exactly(aggregate, seed):
+    from liger.models.triplet import triplet_accuracies
+
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(3, 15))
+    M = rng.uniform(-1, 1, (m, m))
+    M = (M + M.T) / 2
+    M[rng.random((m, m)) < 0.3] = 0.0  # pairs that never co-vote give no candidate
+    M = np.triu(M) + np.triu(M, 1).T
+    np.testing.assert_array_equal(triplet_accuracies(M, aggregate), _triplet_accuracies_loop(M, aggregate))
