@@ -5,22 +5,26 @@ abstains, s_c = the largest cosine similarity to a support point where LF i vote
 gets the class with the largest s_c when that is strictly larger than every other class's and
 strictly above the threshold r_i; otherwise it stays abstained. The support is the train split.
 
-The fast path searches with faiss (exact inner product on unit float32 vectors) and re-scores
-the few best candidates (more when float32 near-ties reach past them) in float64 with
-``pair_similarity``, the same definition the brute-force reference uses, so both give identical output.
+The fast path is exact and runs in bounded memory: float32 matrix products of unit vectors,
+one tile at a time, find for each (query, LF, class) the top support point and any other within
+the float32 error bound of it; those few are re-scored in float64 with ``pair_similarity``, the
+definition the brute-force reference uses, so both give identical output. Its cost is close to
+that of one float32 product of the abstaining queries with each LF's voting support.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
 from liger.embed.base import check_embeddings, normalize_rows
 from liger.labels import ABSTAIN, check_label_matrix
 
-_CANDIDATES = 4  # float32 search keeps this many per class; float64 re-scoring picks among them
+BLOCK_BYTES = 1 << 25  # default bound on one float32 block of query x support scores (32 MiB: stays in cache)
+_BLOCK_ROWS = 1024  # query rows per block for large supports (tiles are block_bytes / this wide)
+_NORMALISE_ROWS = 8192  # rows normalised at a time
+_RESCORE_ROWS = 512  # (query, candidate) pairs re-scored in float64 at a time
 
 
 def pair_similarity(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -72,22 +76,46 @@ def nearest_voting_neighbours(
     *,
     n_classes: int | None = None,
     batch_size: int = 2048,
+    block_bytes: int = BLOCK_BYTES,
 ) -> NeighbourVotes:
-    """Each abstaining (query, LF) pair's best neighbour vote, found with faiss in query batches."""
+    """Each abstaining (query, LF) pair's best neighbour vote, exact, in bounded memory.
+
+    Each LF's voting support is gathered once, sorted by class. LFs with small supports are
+    scored together (their supports side by side, so one matrix product serves several LFs);
+    an LF with a large support is scored alone, against only its abstaining queries. Queries go
+    in blocks of at most ``batch_size`` rows, support in tiles keeping each float32 block of
+    scores within ``block_bytes``.
+    """
     Lq, Eq, Ls, Es, n_classes = _check_inputs(L_query, E_query, L_support, E_support, n_classes)
+    if batch_size < 1:
+        raise ValueError(f"batch_size is {batch_size}; expected a positive number of query rows")
+    if block_bytes < 1:
+        raise ValueError(f"block_bytes is {block_bytes}; expected a positive number of bytes")
     n, m = Lq.shape
     label = np.full((n, m), ABSTAIN, dtype=np.int64)
     similarity = np.full((n, m), -np.inf)
-    for lf in range(m):
-        need = np.flatnonzero(Lq[:, lf] == ABSTAIN)
-        if need.size == 0:
-            continue
-        best = np.full((need.size, n_classes), -np.inf)
-        for c in range(n_classes):
-            support = np.flatnonzero(Ls[:, lf] == c)
-            if support.size:
-                best[:, c] = _max_similarity(Eq[need], Es[support], batch_size)
-        label[need, lf], similarity[need, lf] = _winner(best)
+    voters = [np.flatnonzero(Ls[:, lf] != ABSTAIN) for lf in range(m)]
+    wanted = [lf for lf in range(m) if voters[lf].size and (Lq[:, lf] == ABSTAIN).any()]
+    width = max(1, block_bytes // (4 * _BLOCK_ROWS))  # support columns of one tile
+    for group in _pack(wanted, [voters[lf].size for lf in wanted], width):
+        abstains = Lq[:, group] == ABSTAIN
+        need = np.flatnonzero(abstains.any(axis=1))
+        # Support rows LF by LF, within an LF class by class: segment (j, c) is bounds[j*K+c]:bounds[j*K+c+1].
+        order = [voters[lf][np.argsort(Ls[voters[lf], lf], kind="stable")] for lf in group]
+        counts = [np.bincount(Ls[rows, lf], minlength=n_classes) for lf, rows in zip(group, order)]
+        bounds = np.concatenate([[0], np.cumsum(np.concatenate(counts))])
+        support = Es[np.concatenate(order)]
+        # Small supports take more query rows per product (the product runs faster with more).
+        rows_per_block = min(batch_size, max(_BLOCK_ROWS, block_bytes // (4 * support.shape[0])))
+        tile = max(1, block_bytes // (4 * rows_per_block))
+        tile = -(-support.shape[0] // -(-support.shape[0] // tile))  # equal tiles: no thin remainder
+        best = np.empty((need.size, len(group), n_classes))
+        for start in range(0, need.size, rows_per_block):
+            rows = need[start : start + rows_per_block]
+            best[start : start + len(rows)] = _best_per_segment(Eq[rows], support, bounds, tile, abstains[rows])
+        for j, lf in enumerate(group):
+            mine = abstains[need, j]
+            label[need[mine], lf], similarity[need[mine], lf] = _winner(best[mine, j])
     return NeighbourVotes(label, similarity)
 
 
@@ -120,33 +148,106 @@ def extend_votes(
     *,
     n_classes: int | None = None,
     batch_size: int = 2048,
+    block_bytes: int = BLOCK_BYTES,
 ) -> np.ndarray:
     """The extended (n, m) label matrix (see the module docstring for the rule)."""
     check_thresholds(thresholds, np.asarray(L_query).shape[1])
     neighbours = nearest_voting_neighbours(
-        L_query, E_query, L_support, E_support, n_classes=n_classes, batch_size=batch_size
+        L_query, E_query, L_support, E_support, n_classes=n_classes, batch_size=batch_size, block_bytes=block_bytes
     )
     return neighbours.extend(np.asarray(L_query, dtype=np.int64), thresholds)
 
 
-def _max_similarity(queries: np.ndarray, support: np.ndarray, batch_size: int) -> np.ndarray:
-    index = faiss.IndexFlatIP(support.shape[1])
-    index.add(support)
-    # A float32 inner product of unit vectors is off by at most ~d * 2^-24; twice that (with room)
-    # separates any support point the float32 search ranks below the cut-off from the float64 best.
-    slack = 4.0 * (support.shape[1] + 2) * 2.0**-24
-    best = np.empty(queries.shape[0])
-    for start in range(0, queries.shape[0], batch_size):
-        batch = queries[start : start + batch_size]
-        rows, k = np.arange(batch.shape[0]), min(_CANDIDATES, support.shape[0])
-        while rows.size:
-            scores, candidates = index.search(batch[rows], k)
-            best[start + rows] = pair_similarity(batch[rows][:, None, :], support[candidates]).max(axis=1)
-            if k == support.shape[0]:
-                break
-            # Near-ties reach past the k-th candidate: widen the search for those queries only.
-            rows, k = rows[scores[:, -1] >= scores[:, 0] - slack], min(2 * k, support.shape[0])
-    return best
+def _tie_slack(dim: int) -> float:
+    # A float32 inner product of unit vectors is off by at most ~dim * 2^-24; twice that (with room)
+    # separates any support point scored below the cut-off from the float64 best.
+    return 4.0 * (dim + 2) * 2.0**-24
+
+
+def _pack(lfs: list[int], sizes: list[int], width: int) -> list[list[int]]:
+    """Consecutive LFs grouped while their supports fit side by side in ``width`` columns."""
+    groups: list[list[int]] = []
+    total = 0
+    for lf, size in zip(lfs, sizes):
+        if groups and total + size <= width:
+            groups[-1].append(lf)
+            total += size
+        else:
+            groups.append([lf])
+            total = size
+    return groups
+
+
+def _best_per_segment(
+    queries: np.ndarray, support: np.ndarray, bounds: np.ndarray, tile: int, wanted: np.ndarray
+) -> np.ndarray:
+    """(B, g, K) float64 best similarity of each query to each (LF j, class c) segment of ``support``,
+    rows bounds[j*K+c]:bounds[j*K+c+1]; -inf for an empty segment. Only entries where ``wanted``
+    (B, g) holds are exact; the others are left at a float32 score or -inf.
+
+    Float32 scores come one tile of ``support`` at a time. Candidates for the float64 re-scoring:
+    each tile's top row per (query, segment) whose score is within the float32 error bound of
+    the overall top, and, where a tile holds near-ties (rare), every row of it within the bound
+    of its tile's top. The float64 best is always among them (see ``_tie_slack``). Per tile, a
+    segment's top value comes from one pass over all segments; its row is looked up only where
+    the segment is within twice the bound of its LF's leader so far (the others cannot win).
+    """
+    n_rows, n_segments = queries.shape[0], len(bounds) - 1
+    n_classes = n_segments // wanted.shape[1]
+    slack = _tie_slack(queries.shape[1])
+    wanted = np.repeat(wanted, n_classes, axis=1)
+    leader = np.full((n_rows, n_segments // n_classes), -np.inf)  # per LF, the best float32 top so far
+    tops, wheres, extras = [], [], []  # per tile: (B, segments) top score and its row; near-ties
+    for start in range(0, support.shape[0], tile):
+        stop = min(start + tile, support.shape[0])
+        scores = queries @ support[start:stop].T
+        present = [k for k in range(n_segments) if max(bounds[k], start) < min(bounds[k + 1], stop)]
+        lows = np.array([max(bounds[k], start) - start for k in present])
+        top = np.full((n_rows, n_segments), -np.inf)
+        top[:, present] = np.maximum.reduceat(scores, lows, axis=1)  # one fast pass for every segment
+        leader = np.maximum(leader, top.reshape(n_rows, -1, n_classes).max(axis=2))
+        # Only (query, segment) pairs near their LF's leader can matter; the others need no argmax.
+        # (2 * slack: the final leader may rise by up to slack above a pair that is still re-scored.)
+        candidate = wanted & (top >= np.repeat(leader, n_classes, axis=1) - 2 * slack)
+        where = np.zeros((n_rows, n_segments), dtype=np.int64)
+        for k, lo in zip(present, lows):
+            rows = np.flatnonzero(candidate[:, k])
+            if rows.size == 0:
+                continue
+            hi = min(bounds[k + 1], stop) - start
+            segment = scores[rows, lo:hi]  # a contiguous copy: fast to reduce
+            at = segment.argmax(axis=1)
+            where[rows, k] = start + lo + at
+            if hi - lo == 1:
+                continue
+            segment[np.arange(rows.size), at] = -np.inf
+            close = np.flatnonzero(segment.max(axis=1) >= top[rows, k] - slack)
+            if close.size:
+                near, column = np.nonzero(segment[close] >= (top[rows[close], k] - slack)[:, None])
+                extras.append((rows[close[near]], np.full(near.size, k), start + lo + column))
+        tops.append(top)
+        wheres.append(where)
+    overall = np.max(tops, axis=0)
+    # Within an LF, a class whose float32 top trails the leader's by more than the bound cannot
+    # win in float64: it keeps its float32 top, which stays below the winner's float64 similarity.
+    contender = wanted & np.isfinite(overall) & (overall >= np.repeat(leader, n_classes, axis=1) - slack)
+    best = np.where(contender, -np.inf, overall)
+    for top, where in zip(tops, wheres):
+        row, k = np.nonzero(contender & (top >= overall - slack))
+        best[row, k] = np.maximum(best[row, k], _rescore(queries, row, support, where[row, k]))
+    for row, k, candidate in extras:
+        keep = contender[row, k]
+        np.maximum.at(best, (row[keep], k[keep]), _rescore(queries, row[keep], support, candidate[keep]))
+    return best.reshape(n_rows, -1, n_classes)
+
+
+def _rescore(queries: np.ndarray, rows: np.ndarray, support: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """``pair_similarity(queries[rows], support[candidates])``, a cache-sized chunk at a time (3x faster)."""
+    out = np.empty(len(rows))
+    for start in range(0, len(rows), _RESCORE_ROWS):
+        chunk = slice(start, start + _RESCORE_ROWS)
+        out[chunk] = pair_similarity(queries[rows[chunk]], support[candidates[chunk]])
+    return out
 
 
 def _winner(best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,8 +267,19 @@ def _check_inputs(L_query, E_query, L_support, E_support, n_classes):
     Ls = check_label_matrix(Ls, n_classes, name="L_support")
     if Lq.shape[1] != Ls.shape[1]:
         raise ValueError(f"L_query has {Lq.shape[1]} LFs and L_support has {Ls.shape[1]}; expected the same LFs")
-    Eq = normalize_rows(check_embeddings(E_query, n_rows=Lq.shape[0], name="E_query"), name="E_query")
-    Es = normalize_rows(check_embeddings(E_support, n_rows=Ls.shape[0], name="E_support"), name="E_support")
+    Eq = check_embeddings(E_query, n_rows=Lq.shape[0], name="E_query")
+    Es = check_embeddings(E_support, n_rows=Ls.shape[0], name="E_support")
     if Eq.shape[1] != Es.shape[1]:
         raise ValueError(f"E_query has dimension {Eq.shape[1]} and E_support {Es.shape[1]}; expected the same")
-    return Lq, np.ascontiguousarray(Eq), Ls, np.ascontiguousarray(Es), n_classes
+    Eq = _unit_rows(Eq, "E_query")
+    # Train points queried against train (the usual case): normalise once.
+    Es = Eq if E_support is E_query else _unit_rows(Es, "E_support")
+    return Lq, Eq, Ls, Es, n_classes
+
+
+def _unit_rows(E: np.ndarray, name: str) -> np.ndarray:
+    """``normalize_rows`` a chunk of rows at a time: the same values, without full-size float64 temporaries."""
+    out = np.empty(E.shape, dtype=np.float32)
+    for start in range(0, E.shape[0], _NORMALISE_ROWS):
+        out[start : start + _NORMALISE_ROWS] = normalize_rows(E[start : start + _NORMALISE_ROWS], name=name)
+    return out

@@ -68,3 +68,59 @@ def test_as_many_parts_as_points():
 def test_bad_n_parts(n_parts, match):
     with pytest.raises(ValueError, match=match):
         KMeansPartition(n_parts).fit(np.random.RandomState(0).standard_normal((4, 3)))
+
+
+# -- backends for large inputs -----------------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["faiss", "minibatch"])
+def test_backend_deterministic_for_a_seed(backend):
+    E = np.random.RandomState(0).standard_normal((400, 8)).astype(np.float32)  # no structure: the seed decides
+    first = KMeansPartition(5, n_init=2, random_state=3, backend=backend).fit(E)
+    second = KMeansPartition(5, n_init=2, random_state=3, backend=backend).fit(E)
+    np.testing.assert_array_equal(first.centres_, second.centres_)
+    np.testing.assert_array_equal(first.train_parts_, second.train_parts_)
+
+
+@pytest.mark.parametrize("backend", ["faiss", "minibatch"])
+def test_backend_parts_are_nearest_centres(backend):
+    rng = np.random.RandomState(1)
+    E_train, E_new = rng.standard_normal((300, 6)).astype(np.float32), rng.standard_normal((50, 6))
+    partition = KMeansPartition(4, n_init=2, random_state=0, backend=backend).fit(E_train)
+    assert partition.centres_.shape == (4, 6)
+    np.testing.assert_array_equal(partition.train_parts_, pairwise_distances_argmin(E_train, partition.centres_))
+    np.testing.assert_array_equal(partition.assign(E_new), pairwise_distances_argmin(E_new, partition.centres_))
+
+
+@pytest.mark.parametrize("backend", ["faiss", "minibatch"])
+@pytest.mark.parametrize("seed", range(2))
+def test_backend_recovers_separated_blobs(backend, seed):
+    E, blob = blobs(n_points=600, n_blobs=3, random_state=seed)
+    parts = KMeansPartition(3, n_init=3, random_state=seed, backend=backend).fit(E.astype(np.float32)).train_parts_
+    mapping = {b: np.unique(parts[blob == b]) for b in range(3)}
+    assert all(len(p) == 1 for p in mapping.values()), mapping
+    assert sorted(int(p[0]) for p in mapping.values()) == [0, 1, 2]
+
+
+def test_faiss_centres_are_the_means_of_their_parts():
+    # At a k-means fixed point each centre is the mean of the points assigned to it.
+    E, _ = blobs(n_points=300, n_blobs=3, random_state=2)
+    partition = KMeansPartition(3, n_init=1, random_state=0, backend="faiss").fit(E.astype(np.float32))
+    for part in range(3):
+        np.testing.assert_allclose(partition.centres_[part], E[partition.train_parts_ == part].mean(axis=0), atol=1e-4)
+
+
+def test_assign_in_chunks_matches_one_pass(monkeypatch):
+    rng = np.random.RandomState(3)
+    E_train, E_new = rng.standard_normal((200, 5)), rng.standard_normal((1000, 5))
+    partition = KMeansPartition(6, n_init=1, random_state=0).fit(E_train)
+    monkeypatch.setattr("liger.partition._ASSIGN_ROWS", 7)
+    np.testing.assert_array_equal(partition.assign(E_new), pairwise_distances_argmin(E_new, partition.centres_))
+
+
+def test_bad_backend():
+    with pytest.raises(ValueError, match=r"backend is 'cuml'; expected one of \('sklearn', 'faiss', 'minibatch'\)"):
+        KMeansPartition(2, backend="cuml").fit(np.random.RandomState(0).standard_normal((10, 3)))
+
+
+def test_faiss_backend_needs_an_integer_seed():
+    with pytest.raises(ValueError, match="random_state is None; the faiss backend expects an integer seed"):
+        KMeansPartition(2, random_state=None, backend="faiss").fit(np.random.RandomState(0).standard_normal((10, 3)))
