@@ -17,6 +17,7 @@ from liger.data.registry import load_dataset as load_registered
 from liger.embed import embed_dataset, load_precomputed, make_embedder
 from liger.experiment import fit_and_score
 from liger.io import write_json_atomic, write_text_atomic
+from liger.tracking import make_tracker
 
 log = logging.getLogger(__name__)
 METRIC_KEYS = ("acc", "f1", "precision", "recall", "coverage")
@@ -45,6 +46,9 @@ def load_embeddings(embedding_cfg: DictConfig, dataset: Dataset, *, cache_dir: s
     prompt = params.pop("prompt", None)
     if provider == "precomputed":
         return load_precomputed(params["paths"], dataset)
+    if provider == "none":
+        # embedding=none: label-model-only methods on data without texts or frames (tennis).
+        return None
     return embed_dataset(make_embedder(provider, **params), dataset, cache_dir=cache_dir, prompt=prompt, progress=progress)
 
 
@@ -100,6 +104,11 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         "# LF summary (dev split, original votes)\n\n"
         + format_table(summary, ["lf", "polarity", "coverage", "overlaps", "conflicts", "n_votes", "accuracy"]),
     )
+    with make_tracker(cfg, output_dir) as tracker:
+        tracker.log_config(cfg)
+        tracker.log_metrics(metrics)
+        tracker.log_table("lf_summary", summary)
+        tracker.log_file(output_dir / "lf_summary.md")
     # Timings vary between runs; keep them out of metrics.json so it is byte-reproducible.
     write_json_atomic(output_dir / "timings.json", metrics.pop("timings"))
     write_json_atomic(output_dir / "metrics.json", metrics)
@@ -108,7 +117,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
 
 
 # Keys that change how a run is shown or where caches live, never its results.
-_NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir")
+_NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir", "logger")
 
 
 def completed_run(output_dir: Path, cfg: DictConfig) -> dict | None:
