@@ -46,6 +46,7 @@ def to_paper(labels: np.ndarray) -> np.ndarray:
 
 def check_label_matrix(L: np.ndarray, n_classes: int, *, name: str = "L") -> np.ndarray:
     """Validate an (n, m) internal-convention label matrix; return it as int64."""
+    _require_classes(n_classes)
     L = np.asarray(L)
     _require_integer(L, name)
     if L.ndim != 2:
@@ -62,6 +63,7 @@ def check_label_matrix(L: np.ndarray, n_classes: int, *, name: str = "L") -> np.
 
 def check_gold_labels(y: np.ndarray, n_classes: int, n_rows: int, *, name: str = "y") -> np.ndarray:
     """Validate gold labels: shape (n_rows,), integers in 0..n_classes-1."""
+    _require_classes(n_classes)
     y = np.asarray(y)
     _require_integer(y, name)
     if y.shape != (n_rows,):
@@ -71,6 +73,12 @@ def check_gold_labels(y: np.ndarray, n_classes: int, n_rows: int, *, name: str =
         row = int(np.argmax(bad))
         raise ValueError(f"{name} has value {y[row]} at row {row}; expected a class in 0..{n_classes - 1}")
     return y.astype(np.int64, copy=False)
+
+
+def _require_classes(n_classes: int) -> None:
+    # One class leaves nothing to predict; it is a config or loader mistake, not a task.
+    if not isinstance(n_classes, (int, np.integer)) or isinstance(n_classes, bool) or n_classes < 2:
+        raise ValueError(f"n_classes is {n_classes!r}; expected an integer >= 2 (a task needs at least two classes)")
 
 
 def _require_integer(values: np.ndarray, name: str) -> None:

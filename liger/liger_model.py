@@ -6,6 +6,7 @@ import copy
 
 import numpy as np
 
+from liger.embed.base import check_embeddings
 from liger.extension import NeighbourVotes, check_thresholds, nearest_voting_neighbours
 from liger.labels import check_gold_labels, check_label_matrix
 from liger.metrics import metric_value
@@ -95,7 +96,8 @@ class Liger:
         ``partition`` a ``KMeansPartition`` already fit on ``E_train``, across fits that share them.
         """
         L_train = check_label_matrix(L_train, self.n_classes, name="L_train")
-        self.L_support_, self.E_support_ = L_train, np.asarray(E_train)
+        E_train = check_embeddings(E_train, n_rows=L_train.shape[0], name="E_train")
+        self.L_support_, self.E_support_ = L_train, E_train
         if partition is None:
             partition = KMeansPartition(self.n_partitions, n_init=self.n_init, random_state=self.random_state)
             partition.fit(self.E_support_)
@@ -136,8 +138,9 @@ class Liger:
             return
         L_dev = check_label_matrix(L_dev, self.n_classes, name="L_dev")
         y_dev = check_gold_labels(y_dev, self.n_classes, L_dev.shape[0], name="y_dev")
-        L_ext = self._extend(L_dev, np.asarray(E_dev), neighbours_dev)
-        dev_parts = self.partition_.assign(np.asarray(E_dev))
+        E_dev = check_embeddings(E_dev, n_rows=L_dev.shape[0], name="E_dev")
+        L_ext = self._extend(L_dev, E_dev, neighbours_dev)
+        dev_parts = self.partition_.assign(E_dev)
         fitted_global = self.global_model_  # fallback parts hold this object; compare before replacing it
         global_balance = self._best_balance(fitted_global, L_ext, y_dev)
         self.global_model_ = self._with_balance(fitted_global, global_balance)
@@ -171,7 +174,8 @@ class Liger:
     # -- prediction ----------------------------------------------------------------------------
     def extended_votes(self, L: np.ndarray, E: np.ndarray, neighbours: NeighbourVotes | None = None) -> np.ndarray:
         """L with this model's extension applied (train split as support)."""
-        return self._extend(check_label_matrix(L, self.n_classes), np.asarray(E), neighbours)
+        L = check_label_matrix(L, self.n_classes)
+        return self._extend(L, check_embeddings(E, n_rows=L.shape[0]), neighbours)
 
     def predict_proba(self, L: np.ndarray, E: np.ndarray, *, neighbours: NeighbourVotes | None = None) -> np.ndarray:
         """(n, K) probabilities from each point's part's label model."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -80,7 +81,8 @@ class Dataset:
         if len(split.ids) != n:
             raise ValueError(f"{where}: {len(split.ids)} row ids for {n} rows of L")
         if len(set(split.ids)) != n:
-            raise ValueError(f"{where}: row ids are not unique")
+            repeated = next(row_id for row_id, count in Counter(split.ids).items() if count > 1)
+            raise ValueError(f"{where}: row ids are not unique ({repeated!r} repeats); expected one id per row")
         if split.y is not None:
             check_gold_labels(split.y, self.n_classes, n, name=f"y ({where})")
         if split.texts is not None and len(split.texts) != n:

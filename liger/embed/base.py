@@ -46,7 +46,7 @@ def check_embeddings(E: np.ndarray, *, n_rows: int | None = None, name: str = "E
     zero = ~E.any(axis=1)
     if zero.any():
         row = int(np.argmax(zero))
-        raise ValueError(f"{name} row {row} is all zeros; cosine similarity is undefined for it")
+        raise ValueError(f"{name} row {row} is all zeros; expected a nonzero row (cosine similarity is undefined for it)")
     return E
 
 
