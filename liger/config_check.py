@@ -22,8 +22,8 @@ def validate_config(cfg: DictConfig) -> None:
     if cfg.dataset.get("metric") not in ("accuracy", "f1"):
         raise ValueError(f"dataset.metric is {cfg.dataset.get('metric')!r}; expected 'accuracy' or 'f1'")
     provider = cfg.embedding.get("provider")
-    if provider not in (*PROVIDERS, "precomputed"):
-        raise ValueError(f"embedding.provider is {provider!r}; expected one of {sorted(PROVIDERS) + ['precomputed']}")
+    if provider not in (*PROVIDERS, "precomputed", "none"):
+        raise ValueError(f"embedding.provider is {provider!r}; expected one of {sorted(PROVIDERS) + ['none', 'precomputed']}")
     method = cfg.method
     if method.get("kind") not in METHOD_KINDS:
         raise ValueError(f"method.kind is {method.get('kind')!r}; expected one of {list(METHOD_KINDS)}")

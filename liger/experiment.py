@@ -18,7 +18,7 @@ from liger.partition import KMeansPartition
 from liger.tuning import cross_validated_metric, quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)
-METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter")
+METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter", "temporal")
 
 
 def fit_and_score(
@@ -41,11 +41,22 @@ def fit_and_score(
         model = MajorityVote(dataset.n_classes).fit(dataset["train"].L)
         predict = lambda split: model.predict(dataset[split].L)  # noqa: E731
         return _scored(dataset, predict, lambda split: dataset[split].L, {}, [], [])
+    if kind == "temporal":
+        from liger.models.temporal import fit_and_score_temporal
+
+        return fit_and_score_temporal(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     if kind == "liger":
         return _fit_liger(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     if kind in ("knn", "adapter"):
+        _require_embeddings(method, dataset, embeddings)
         return _fit_embedding_classifier(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     raise ValueError(f"method kind {kind!r} is unknown; expected one of {list(METHOD_KINDS)}")
+
+
+def _require_embeddings(method, dataset, embeddings) -> None:
+    if embeddings is None:
+        raise ValueError(f"method {method.get('name')!r} needs embeddings, but embedding=none was chosen for dataset "
+                         f"{dataset.name!r}; choose an embedding provider, or a label-model-only method")
 
 
 def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
@@ -53,6 +64,11 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     part_grid = [int(s) for s in method.get("n_partitions", [1])]
     level_grid = [None if v is None else float(v) for v in method.get("extension_levels", [None])]
     extends = any(level is not None for level in level_grid)
+    if embeddings is None:
+        if extends or part_grid != [1]:
+            _require_embeddings(method, dataset, embeddings)
+        # One part and no extension never read the embedding: a constant column stands in for it.
+        embeddings = {split: np.ones((len(dataset[split]), 1), dtype=np.float32) for split in ("train", "dev", "test")}
     neighbours = (
         {
             split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
@@ -85,7 +101,8 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
             train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts]
         )
         model = fitted.with_dev_balance(tune.L, E_tune, tune.y, neighbours_tune)
-        in_sample = metric_value(dataset.metric, tune.y, model.predict(tune.L, E_tune, neighbours=neighbours_tune))
+        in_sample = metric_value(dataset.metric, tune.y, model.predict(tune.L, E_tune, neighbours=neighbours_tune),
+                                 n_classes=dataset.n_classes)
         entry = {"n_partitions": n_parts, "extension_level": level, f"{tune_on}_{dataset.metric}": in_sample}
         value = in_sample
         if folds is not None:
@@ -156,7 +173,7 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
         best = None
         for value in tqdm(grid, desc=f"{method.get('name')}: choosing on {tune_on}", disable=not progress, leave=False):
             model = fit(E_fit, targets, value)
-            score_value = metric_value(dataset.metric, tune.y, model.predict(embeddings[tune_on]))
+            score_value = metric_value(dataset.metric, tune.y, model.predict(embeddings[tune_on]), n_classes=dataset.n_classes)
             tried.append({"value": value, f"{tune_on}_{dataset.metric}": score_value})
             if best is None or score_value > best[0]:
                 best = (score_value, value, model)
@@ -173,7 +190,7 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
             for held_out in folds:
                 keep = np.setdiff1d(np.arange(len(y_fit)), held_out)
                 predicted[held_out] = fit(E_fit[keep], y_fit[keep], value).predict(E_fit[held_out])
-            score_value = metric_value(dataset.metric, y_fit, predicted)
+            score_value = metric_value(dataset.metric, y_fit, predicted, n_classes=dataset.n_classes)
             tried.append({"value": value, f"{tune_on}_cv_{dataset.metric}": score_value})
             if best is None or score_value > best[0]:
                 best = (score_value, value, predicted)

@@ -23,6 +23,8 @@ METHOD_NAMES = {
     "liger_partition_only": "Liger, partition only",
     "liger_extension_only": "Liger, extension only",
     "liger": "Liger",
+    "temporal_label_model": "Temporal WS-LM (video)",
+    "liger_temporal": "Liger, then temporal (video)",
 }
 DATASET_ORDER = ("spam", "weather", "spouse", "sms", "trec", "tennis", "rendered_video")
 LEAKY_SUFFIX = ", reference protocol (test-tuned) [LEAKY]"

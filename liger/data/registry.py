@@ -38,11 +38,35 @@ def _spouse(params: dict[str, Any], progress: bool) -> Dataset:
                        n_dev=params.get("n_dev", N_DEV), progress=progress)
 
 
+def _tennis(params: dict[str, Any], progress: bool) -> Dataset:
+    from liger.data.video import TENNIS_BLOCK_SIZE, TENNIS_SPLIT_SEED, load_tennis
+
+    return load_tennis(require_path(params), block_size=params.get("block_size", TENNIS_BLOCK_SIZE),
+                       split_seed=params.get("split_seed", TENNIS_SPLIT_SEED))
+
+
+def _wrench_video(params: dict[str, Any], progress: bool) -> Dataset:
+    from liger.data.video import load_wrench_video
+
+    return load_wrench_video(require_path(params), name=params.get("name"), metric=params.get("metric", "f1"),
+                             sequence_key=params.get("sequence_key"))
+
+
+def _rendered_video(params: dict[str, Any], progress: bool) -> Dataset:
+    from liger.video.render import RenderConfig, load_rendered_video
+
+    keys = ("n_sequences", "n_frames", "size", "seed", "n_dev", "n_test")
+    return load_rendered_video(RenderConfig(**{k: params[k] for k in keys if k in params}), progress=progress)
+
+
 LOADERS: dict[str, Callable[[dict[str, Any], bool], Dataset]] = {
     "spam": _spam,
     "wrench": _wrench,
     "weather": _weather,
     "spouse": _spouse,
+    "tennis": _tennis,
+    "wrench_video": _wrench_video,
+    "rendered_video": _rendered_video,
 }
 
 

@@ -11,6 +11,7 @@ from liger.data.arrays import load_array
 from liger.data.dataset import SPLIT_NAMES, Dataset
 from liger.embed.base import Embedder, check_embeddings, normalize_rows
 from liger.embed.cache import cached_embed
+from liger.embed.image import ImageEmbedder
 from liger.embed.providers import MiniLMEmbedder, RandomEmbedder, TfidfEmbedder, WordLlamaEmbedder
 
 PROVIDERS: dict[str, type[Embedder]] = {
@@ -18,6 +19,7 @@ PROVIDERS: dict[str, type[Embedder]] = {
     "wordllama": WordLlamaEmbedder,
     "tfidf": TfidfEmbedder,
     "random": RandomEmbedder,
+    "image": ImageEmbedder,
 }
 
 

@@ -170,7 +170,7 @@ def test_make_embedder_passes_params():
     embedder = make_embedder("random", dim=12, seed=7)
     assert isinstance(embedder, RandomEmbedder)
     assert embedder.identity() == {"provider": "random", "dim": 12, "seed": 7}
-    assert set(PROVIDERS) == {"minilm", "wordllama", "tfidf", "random"}
+    assert set(PROVIDERS) == {"minilm", "wordllama", "tfidf", "random", "image"}
     # Each registered class reports its own registry name as provider (used as the cache folder).
     assert make_embedder("tfidf").identity()["provider"] == "tfidf"
     assert make_embedder("minilm").identity()["provider"] == "minilm"

@@ -1,0 +1,1 @@
+"""Video benchmarks: rendered frame sequences (``liger.video.render``), labelled as rendered everywhere."""
