@@ -17,6 +17,7 @@ CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 TASKS = {
     "run": "liger.runner:run",
     "smoothness": "liger.studies.smoothness:run",
+    "bias_variance": "liger.studies.bias_variance:run",
 }
 
 

@@ -104,4 +104,4 @@ def cross_validated_metric(
         keep = np.setdiff1d(rows, held_out)
         tuned = fitted.with_dev_balance(L[keep], E[keep], y[keep], subset(keep))
         predicted[held_out] = tuned.predict(L[held_out], E[held_out], neighbours=subset(held_out))
-    return metric_value(metric, y, predicted)
+    return metric_value(metric, y, predicted, n_classes=fitted.n_classes)

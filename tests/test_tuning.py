@@ -113,6 +113,8 @@ def test_stratified_folds_partition_the_rows():
 class _RecordingModel:
     """Stands in for a fitted Liger: remembers which rows tuned it and predicts row ids' parity."""
 
+    n_classes = 2
+
     def __init__(self, tuned_on=None):
         self.tuned_on = tuned_on
         self.seen = []
@@ -136,3 +138,25 @@ def test_cross_validation_never_tunes_on_the_rows_it_predicts():
     assert cross_validated_metric(fitted, np.zeros((30, 3), int), E, y, None, folds, "accuracy") == 1.0
     assert len(fitted.seen) == 5
     assert all(len(model.tuned_on) == 24 for model in fitted.seen)
+
+
+class _ConstantModel:
+    """A three-class stand-in that predicts each row's id modulo 3 whatever it is tuned on."""
+
+    n_classes = 3
+
+    def with_dev_balance(self, L, E, y, neighbours):
+        return self
+
+    def predict(self, L, E, neighbours=None):
+        return E[:, 0].astype(int) % 3
+
+
+def test_cross_validated_f1_is_macro_for_three_classes():
+    from sklearn.metrics import f1_score
+
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 1, 1, 0])
+    E = np.array([0, 1, 2, 0, 2, 2, 1, 1, 0, 1, 0, 0], dtype=float)[:, None]
+    folds = stratified_folds(y, n_folds=2, seed=0)
+    value = cross_validated_metric(_ConstantModel(), np.zeros((12, 3), int), E, y, None, folds, "f1")
+    assert value == f1_score(y, E[:, 0].astype(int) % 3, average="macro")
