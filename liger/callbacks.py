@@ -28,3 +28,44 @@ class AggregateRuns(Callback):
         roots = [Path(config.hydra.sweep.dir)] if not self.roots else [Path(r) for r in self.roots if Path(r).is_dir()]
         written = write_tables(roots, self.out, table=self.table, note=self.note)
         log.info("aggregated %s into %s", ", ".join(map(str, roots)), ", ".join(str(p) for p in written))
+
+
+class SweepProgress(Callback):
+    """A progress bar over a multirun's jobs (runs skipped because they finished count too).
+
+    The total is the size of the sweep's grid: ``hydra.sweeper.params`` with the command line's
+    sweeps taking precedence. Jobs report from the process that runs them, so the bar advances with
+    Hydra's basic launcher; other launchers show their own progress.
+    """
+
+    def __init__(self, desc: str = "sweep"):
+        self.desc, self.bar = desc, None
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=sweep_size(config), desc=self.desc, unit="run", dynamic_ncols=True)
+
+    def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def sweep_size(config: DictConfig) -> int:
+    """How many jobs the basic sweeper makes from this multirun config."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = config.hydra.sweeper.get("params") or {}
+    overrides = [f"{key}={value}" for key, value in params.items()] + list(config.hydra.overrides.task)
+    sizes = {}
+    for override in OverridesParser.create().parse_overrides(overrides):
+        # A later override of the same key (the command line) replaces the config's sweep.
+        sizes[override.get_key_element()] = len(list(override.sweep_string_iterator())) if override.is_sweep_override() else 1
+    size = 1
+    for count in sizes.values():
+        size *= count
+    return size
