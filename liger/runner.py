@@ -117,7 +117,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
 
 
 # Keys that change how a run is shown or where caches live, never its results.
-_NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir", "logger")
+_NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir", "logger", "table_embedding")
 
 
 def completed_run(output_dir: Path, cfg: DictConfig) -> dict | None:

@@ -60,3 +60,14 @@ def test_csv_is_the_long_rows_and_two_embeddings_in_one_table_is_an_error(rows):
     clash = rows + [{**rows[0], "embedding": "tfidf"}]
     with pytest.raises(ValueError, match="two rows for"):
         render_paper_table(clash)
+
+
+def test_ws_lm_family_counts_snorkel_and_caption_names_each_columns_embedding(rows):
+    with_snorkel = rows + [row("spam", "snorkel_label_model", 0.85)]
+    for r in with_snorkel:
+        if r["dataset"] == "spouse":
+            r["embedding"] = "none"
+    md = render_paper_table(with_snorkel)["md"]
+    # WS-LM family on spam is now Snorkel's 85: (87-85 + 50-40)/2 = 6.0.
+    assert "| WS-LM | +6.0 | 2 | +14.1 |" in md
+    assert "embeddings: minilm (spam); none (spouse)." in md
