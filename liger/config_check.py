@@ -6,7 +6,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from liger.data.registry import LOADERS
 from liger.embed import PROVIDERS
-from liger.experiment import METHOD_KINDS, label_model_params
+from liger.experiment import METHOD_KINDS, SEARCHES, label_model_params
 from liger.liger_model import LABEL_MODELS
 
 
@@ -41,6 +41,8 @@ def validate_config(cfg: DictConfig) -> None:
         if method.get("selection", "dev") not in ("dev", "cv"):
             raise ValueError(f"method.selection is {method.get('selection')!r}; expected 'dev' or 'cv'")
         _require_int("method.cv_folds", method.get("cv_folds", 5), minimum=2)
+        if method.get("search", "exact") not in SEARCHES:
+            raise ValueError(f"method.search is {method.get('search')!r}; expected one of {list(SEARCHES)}")
 
 
 def _as_list(key: str, value) -> list:

@@ -69,15 +69,7 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
             _require_embeddings(method, dataset, embeddings)
         # One part and no extension never read the embedding: a constant column stands in for it.
         embeddings = {split: np.ones((len(dataset[split]), 1), dtype=np.float32) for split in ("train", "dev", "test")}
-    neighbours = (
-        {
-            split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
-                                             n_classes=dataset.n_classes)
-            for split in ("train", "dev", "test")
-        }
-        if extends
-        else {}
-    )
+    neighbours = _extension_neighbours(method, dataset, embeddings, seed=seed) if extends else {}
     tune = dataset[tune_on]
     common = dict(
         label_model=method.get("label_model", "triplet"),
@@ -128,6 +120,26 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     result = _scored(dataset, predict, extended, hparams, tried, model.fallbacks_)
     result["model"] = model
     return result
+
+
+#: ``method.search``: how extension finds each LF's nearest voting train point.
+SEARCHES = ("exact", "ivf")
+
+
+def _extension_neighbours(method, dataset, embeddings, *, seed: int) -> dict:
+    """Each split's nearest voting train neighbours: exact faiss search, or the opt-in IVF index (n >~ 10^6)."""
+    train = dataset["train"]
+    search = method.get("search", "exact")
+    if search == "exact":
+        return {split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
+                                                 n_classes=dataset.n_classes) for split in ("train", "dev", "test")}
+    if search == "ivf":
+        from liger.approximate import IVFNeighbours
+
+        index = IVFNeighbours(random_state=seed, **dict(method.get("search_params") or {}))
+        index.fit(train.L, embeddings["train"], n_classes=dataset.n_classes)
+        return {split: index.neighbours(dataset[split].L, embeddings[split]) for split in ("train", "dev", "test")}
+    raise ValueError(f"method.search is {search!r}; expected one of {list(SEARCHES)}")
 
 
 def label_model_params(method: Mapping) -> dict:

@@ -89,6 +89,7 @@ def test_leaky_experiment_writes_apart_from_the_honest_one():
         ("method.label_model=flyingsquid", ValueError, r"method.label_model is 'flyingsquid'"),
         ("method.label_model_params.triplet=5", TypeError, r"keyed by label-model name"),
         ("method.cv_folds=1", ValueError, r"method.cv_folds is 1"),
+        ("+method.search=hnsw", ValueError, r"method.search is 'hnsw'"),
         ("embedding.provider=bert", ValueError, r"embedding.provider is 'bert'"),
         ("dataset.metric=auc", ValueError, r"dataset.metric is 'auc'"),
     ],
