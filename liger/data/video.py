@@ -22,13 +22,13 @@ sequence in file order; ``sequence_key`` names a ``data`` field holding a video 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from liger.data.dataset import Dataset, Metric, Split
+from liger.data.wrench import read_class_names, split_records
 from liger.labels import from_paper
 
 #: The tennis dev/test division: blocks of this many consecutive labeled frames ...
@@ -37,7 +37,6 @@ TENNIS_BLOCK_SIZE = 50
 TENNIS_SPLIT_SEED = 0
 #: The FlyingSquid tutorial's six Rekall LFs, in column order (names from its description of them).
 TENNIS_LF_NAMES = tuple(f"rekall_{j}" for j in range(6))
-_WRENCH_SPLIT_FILES = {"train": "train.json", "dev": "valid.json", "test": "test.json"}
 
 
 @dataclass(frozen=True)
@@ -145,18 +144,9 @@ def load_wrench_video(folder: str | Path, *, name: str | None = None, metric: Me
                       sequence_key: str | None = None) -> Dataset:
     """A WRENCH video folder: per-frame weak labels and feature vectors (``data.feature``) as ``features``."""
     folder = Path(folder)
-    label_file = folder / "label.json"
-    if not label_file.is_file():
-        raise FileNotFoundError(f"{label_file} is missing; expected a WRENCH folder with label.json, "
-                                "train.json, valid.json, test.json")
-    label_map = json.loads(label_file.read_text(encoding="utf-8"))
-    class_names = tuple(label_map[str(k)] for k in range(len(label_map)))
+    class_names = read_class_names(folder)
     splits, frames, n_lfs, dim = {}, {}, None, None
-    for split_name, file_name in _WRENCH_SPLIT_FILES.items():
-        path = folder / file_name
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing; expected a WRENCH split file")
-        records = json.loads(path.read_text(encoding="utf-8"))
+    for split_name, path, records in split_records(folder):
         ids = tuple(records)
         if not ids:
             raise ValueError(f"{path} holds no records; expected at least one frame")

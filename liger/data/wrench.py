@@ -16,21 +16,31 @@ from liger.data.dataset import Dataset, Metric, Split
 _SPLIT_FILES = {"train": "train.json", "dev": "valid.json", "test": "test.json"}
 
 
-def load_wrench(folder: str | Path, *, name: str | None = None, metric: Metric = "accuracy") -> Dataset:
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"WRENCH folder {folder} does not exist; expected train.json, valid.json, test.json, label.json")
+def read_class_names(folder: Path) -> tuple[str, ...]:
+    """Class names in class-id order from a WRENCH folder's ``label.json``."""
     label_file = folder / "label.json"
     if not label_file.is_file():
         raise FileNotFoundError(f"{label_file} is missing; expected a WRENCH label.json mapping class ids to names")
     label_map = json.loads(label_file.read_text(encoding="utf-8"))
-    class_names = tuple(label_map[str(k)] for k in range(len(label_map)))
-    splits, n_lfs = {}, None
+    return tuple(label_map[str(k)] for k in range(len(label_map)))
+
+
+def split_records(folder: Path):
+    """(split name, file path, {record id: record}) for train, dev (valid.json) and test, in that order."""
     for split_name, file_name in _SPLIT_FILES.items():
         path = folder / file_name
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing; expected a WRENCH split file")
-        records = json.loads(path.read_text(encoding="utf-8"))
+        yield split_name, path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_wrench(folder: str | Path, *, name: str | None = None, metric: Metric = "accuracy") -> Dataset:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"WRENCH folder {folder} does not exist; expected train.json, valid.json, test.json, label.json")
+    class_names = read_class_names(folder)
+    splits, n_lfs = {}, None
+    for split_name, path, records in split_records(folder):
         ids = tuple(records)
         # numpy rejects ragged rows with its own message; check first so the error names the file.
         ragged = len({len(records[i]["weak_labels"]) for i in ids}) > 1
