@@ -18,6 +18,9 @@ TASKS = {
     "run": "liger.runner:run",
     "smoothness": "liger.studies.smoothness:run",
     "bias_variance": "liger.studies.bias_variance:run",
+    "label_free": "liger.studies.label_free:run",
+    "smoothness_lift": "liger.studies.smoothness_lift:run",
+    "combine_embeddings": "liger.studies.combine_embeddings:run",
 }
 
 
