@@ -35,7 +35,11 @@ class Split:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Splits plus what describes them: LF names, class names, the metric and where it came from."""
+    """Splits plus what describes them: LF names, class names, the metric and where it came from.
+
+    ``extra`` holds loader-specific metadata; ``extra["text_fields"]``, when present, is
+    ``{split: {name: one string per row}}``: fields a prompt template may name besides ``{text}``.
+    """
 
     name: str
     splits: dict[str, Split]

@@ -13,6 +13,9 @@ the split is rebuilt from the two labeled files:
   least ``n_dev`` (default 500) candidates, so no sentence is in both; test = the rest.
 
 Rows keep their file order within a split; row ids are ``spouse:<file>:<line>`` (0-based line).
+``extra["person_names"][split]`` holds each row's (person 1, person 2); ``extra["text_fields"][split]``
+the same as ``{"person1": ..., "person2": ...}``, for prompt templates such as
+``"Are {person1} and {person2} spouses? {text}"`` (``liger.embed.embed_dataset``).
 Tables fed by this dataset must say so (the Dataset's ``description`` does).
 """
 
@@ -104,6 +107,12 @@ def person_names(candidates: Sequence[SpouseCandidate]) -> list[tuple[str, str]]
     return [(person_name(c, 1), person_name(c, 2)) for c in candidates]
 
 
+def text_fields(candidates: Sequence[SpouseCandidate]) -> dict[str, tuple[str, ...]]:
+    """``{"person1": names, "person2": names}``, one per candidate: what a prompt may name besides ``{text}``."""
+    names = person_names(candidates)
+    return {"person1": tuple(first for first, _ in names), "person2": tuple(second for _, second in names)}
+
+
 def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int = N_DEV, progress: bool = True) -> Dataset:
     """The spouse dataset on the rebuilt split (module docstring), nine tutorial LFs, metric F1."""
     folder = _check_folder(folder)
@@ -125,7 +134,11 @@ def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int 
             f"Snorkel spouse tutorial data, REBUILT SPLIT (not the paper's): train = {TRAIN_FILE} (labels dropped), "
             f"dev / test = {LABELED_FILE} divided by sentence with seed {split_seed}; {sizes}"
         ),
-        extra={"person_names": {name: tuple(person_names(rows)) for name, rows in candidates.items()}},
+        extra={
+            "person_names": {name: tuple(person_names(rows)) for name, rows in candidates.items()},
+            # Fields a prompt template may name besides {text} (liger.embed.embed_dataset).
+            "text_fields": {name: text_fields(rows) for name, rows in candidates.items()},
+        },
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -37,19 +38,50 @@ def embed_dataset(
     prompt: str | None = None,
     progress: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Unit-norm float32 embeddings of every split's texts; ``prompt`` is a template with ``{text}``."""
+    """Unit-norm float32 embeddings of every split's texts.
+
+    ``prompt`` is a template with ``{text}``; it may also name the per-row fields a dataset keeps in
+    ``dataset.extra["text_fields"][split]`` (spouse: ``{person1}``, ``{person2}``). The template is
+    part of the cache key (and so are the filled-in texts).
+    """
     texts = {}
     for name in SPLIT_NAMES:
         split_texts = dataset[name].texts
         if split_texts is None:
             raise ValueError(f"dataset {dataset.name!r} split {name!r} has no texts to embed; use precomputed embeddings")
-        texts[name] = [prompt.format(text=t) for t in split_texts] if prompt else list(split_texts)
+        fields = dataset.extra.get("text_fields", {}).get(name)
+        texts[name] = prompted_texts(prompt, split_texts, fields, where=f"dataset {dataset.name!r} split {name!r}")
     embedder.fit(texts["train"])
     return {
         name: cached_embed(embedder, texts[name], dataset=dataset.name, split=name, cache_dir=cache_dir,
                            prompt=prompt, progress=progress)
         for name in SPLIT_NAMES
     }
+
+
+def prompted_texts(
+    prompt: str | None,
+    texts: Sequence[str],
+    fields: Mapping[str, Sequence[str]] | None = None,
+    *,
+    where: str = "texts",
+) -> list[str]:
+    """Each text put into ``prompt``: ``{text}`` is the text, any other ``{name}`` that row's ``fields[name]``.
+
+    No prompt gives the texts unchanged. A name the template uses but ``fields`` lacks is an error.
+    """
+    if not prompt:
+        return list(texts)
+    fields = dict(fields or {})
+    names = {name for _, name, _, _ in string.Formatter().parse(prompt) if name is not None}
+    missing = sorted(names - {"text", *fields})
+    if missing:
+        raise ValueError(f"prompt {prompt!r} names {missing}; {where} provides {sorted({'text', *fields})}")
+    for name, values in fields.items():
+        if len(values) != len(texts):
+            raise ValueError(f"{where}: text field {name!r} has {len(values)} values for {len(texts)} texts")
+    used = sorted(names - {"text"})
+    return [prompt.format(text=text, **{name: fields[name][i] for name in used}) for i, text in enumerate(texts)]
 
 
 def load_precomputed(paths: Mapping[str, str | Path], dataset: Dataset) -> dict[str, np.ndarray]:
@@ -66,5 +98,5 @@ def load_precomputed(paths: Mapping[str, str | Path], dataset: Dataset) -> dict[
     }
 
 
-__all__ = ["Embedder", "PROVIDERS", "make_embedder", "embed_dataset", "load_precomputed", "normalize_rows",
+__all__ = ["Embedder", "PROVIDERS", "make_embedder", "embed_dataset", "prompted_texts", "load_precomputed", "normalize_rows",
            "check_embeddings", "cached_embed"]
