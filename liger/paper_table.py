@@ -111,11 +111,13 @@ def average_lifts(cells, datasets) -> dict[str, tuple[float, int]]:
     return lifts
 
 
-def _cell_text(cell: dict | None, best: float | None, bold: tuple[str, str]) -> str:
+def _cell_text(cell: dict | None, best: float | None, bold: tuple[str, str], n_seeds: int = 0) -> str:
     if cell is None:
         return "–"
     text = f"{cell['mean']:.1f} ± {cell['std']:.1f}"
-    return f"{bold[0]}{text}{bold[1]}" if best is not None and not cell["leaky"] and round(cell["mean"], 1) == best else text
+    text = f"{bold[0]}{text}{bold[1]}" if best is not None and not cell["leaky"] and round(cell["mean"], 1) == best else text
+    # A cell with fewer seeds than the table's others (an unfinished sweep) says so.
+    return text + (f" ({cell['n']} seeds)" if cell["n"] < n_seeds else "")
 
 
 def _metric_label(cells, dataset) -> str:
@@ -140,7 +142,8 @@ def _markdown(rows, datasets, embeddings, cells, methods, best, lifts, note) -> 
     header = "| method | " + " | ".join(f"{d} ({_metric_label(cells, d)})" for d in datasets) + " |"
     lines += [header, "|---" * (len(datasets) + 1) + "|"]
     for method in methods:
-        lines.append(f"| {method} | " + " | ".join(_cell_text(cells.get((method, d)), best.get(d), ("**", "**")) for d in datasets) + " |")
+        lines.append(f"| {method} | " + " | ".join(_cell_text(cells.get((method, d)), best.get(d), ("**", "**"), max(seeds))
+                                                 for d in datasets) + " |")
     lines += ["", "## Average lift of Liger (points)", "",
               "Mean over the datasets above of Liger minus the best method of the family on that dataset.", "",
               "| over | ours | datasets | published (abstract, six tasks) |", "|---|---|---|---|"]
@@ -158,10 +161,11 @@ def _latex(datasets, cells, methods, best, rows) -> str:
     def escape(text: str) -> str:
         return text.replace("&", r"\&").replace("_", r"\_").replace("%", r"\%").replace("±", r"$\pm$")
 
+    n_seeds = max(r["n_seeds"] for r in rows)
     lines = [r"\begin{tabular}{l" + "c" * len(datasets) + "}", r"\toprule",
              "Method & " + " & ".join(escape(f"{d} ({_metric_label(cells, d)})") for d in datasets) + r" \\", r"\midrule"]
     for method in methods:
-        entries = [escape(_cell_text(cells.get((method, d)), best.get(d), (r"\textbf{", "}"))) for d in datasets]
+        entries = [escape(_cell_text(cells.get((method, d)), best.get(d), (r"\textbf{", "}"), n_seeds)) for d in datasets]
         lines.append(escape(method) + " & " + " & ".join(entries) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"

@@ -71,3 +71,9 @@ def test_ws_lm_family_counts_snorkel_and_caption_names_each_columns_embedding(ro
     # WS-LM family on spam is now Snorkel's 85: (87-85 + 50-40)/2 = 6.0.
     assert "| WS-LM | +6.0 | 2 | +14.1 |" in md
     assert "embeddings: minilm (spam); none (spouse)." in md
+
+
+def test_a_cell_with_fewer_seeds_says_so(rows):
+    md = render_paper_table(rows + [row("spam", "ws_adapter", 0.79, seeds=3)])["md"]
+    assert "| WS-Adapter | 79.0 ± 1.0 (3 seeds) | 45.0 ± 1.0 |" in md
+    assert "(5 seeds)" not in md
