@@ -351,7 +351,8 @@ def tables(result: dict) -> tuple[str, str]:
     skipped = "".join(f"\nSkipped: {name}: {why}." for name, why in result["skipped"].items())
     markdown = (
         f"# Label smoothness on {result['dataset']} ({result['n_points']} labeled points: {' + '.join(result['splits'])})\n\n"
-        f"Made by `liger-run experiment=smoothness dataset={result['dataset']}`. M(r) is the share of pairs of labeled\n"
+        f"Made by `liger-run experiment=smoothness dataset={result['dataset']} "
+        f"smoothness.embeddings=[{','.join(settings['embeddings'])}]`. M(r) is the share of pairs of labeled\n"
         f"points within cosine distance r whose gold labels differ (docs/smoothness.md); lower = smoother. Labels\n"
         f"unrelated to the embedding give the base rate {result['base_rate']:.3f} at every r.\n\n"
         f"Rows: smoothest first by the mean of M over the closest {lo_f:g} to {hi_f:g} of all pairs (log-spaced), which\n"
