@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 from liger.baselines import fit_adapter, fit_knn
 from liger.data.dataset import Dataset
 from liger.extension import nearest_voting_neighbours
+from liger.labels import ABSTAIN
 from liger.liger_model import Liger
 from liger.metrics import coverage, metric_value, score
 from liger.models.majority import MajorityVote
@@ -40,7 +41,7 @@ def fit_and_score(
     if kind == "majority_vote":
         model = MajorityVote(dataset.n_classes).fit(dataset["train"].L)
         predict = lambda split: model.predict(dataset[split].L)  # noqa: E731
-        return _scored(dataset, predict, lambda split: dataset[split].L, {}, [], [])
+        return _scored(dataset, predict, lambda split: dataset[split].L, {}, [], [], votes_decide=True)
     if kind == "temporal":
         from liger.models.temporal import fit_and_score_temporal
 
@@ -117,7 +118,7 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     }
     predict = lambda split: model.predict(dataset[split].L, embeddings[split], neighbours=neighbours.get(split))  # noqa: E731
     extended = lambda split: model.extended_votes(dataset[split].L, embeddings[split], neighbours.get(split))  # noqa: E731
-    result = _scored(dataset, predict, extended, hparams, tried, model.fallbacks_)
+    result = _scored(dataset, predict, extended, hparams, tried, model.fallbacks_, votes_decide=True)
     result["model"] = model
     return result
 
@@ -152,12 +153,29 @@ def label_model_params(method: Mapping) -> dict:
     return dict(params.get(name) or {})
 
 
-def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks) -> dict:
+def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks, *, votes_decide: bool = False) -> dict:
+    """Scores on dev and test; ``votes_decide``: predictions come from the votes alone (label models, Liger)."""
     result = {"hparams": hparams, "tried": tried, "fallbacks": list(fallbacks)}
     for split in ("dev", "test"):
         result[split] = score(dataset[split].y, predict(split), extended_votes(split), n_classes=dataset.n_classes)
     result["train_coverage"] = coverage(extended_votes("train"))
+    if votes_decide:
+        result["fallbacks"] += vote_fallbacks(dataset, extended_votes)
     return result
+
+
+def vote_fallbacks(dataset: Dataset, extended_votes) -> list[str]:
+    """What a label model falls back on: LFs that never vote on train, and rows left without any vote."""
+    notes = []
+    silent = [dataset.lf_names[j] for j in np.flatnonzero((dataset["train"].L == ABSTAIN).all(axis=0))]
+    if silent:
+        notes.append(f"LFs {silent} never vote on train: the label model learns nothing about them")
+    for split in ("train", "dev", "test"):
+        no_vote = int((extended_votes(split) == ABSTAIN).all(axis=1).sum())
+        if no_vote:
+            notes.append(f"{split}: {no_vote} of {len(dataset[split])} rows have no vote (after any extension): "
+                         "predicted from the class balance alone")
+    return notes
 
 
 def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
