@@ -44,8 +44,6 @@ ingredients}`` and ``irreducible_<...>``, PNG and PDF. A fixed seed list reprodu
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import math
 import time
@@ -69,6 +67,7 @@ from liger.metrics import metric_value
 from liger.partition import KMeansPartition
 from liger.runner import load_dataset, load_embeddings
 from liger.smoothness import unit_rows
+from liger.studies.common import finite_or_none, to_csv
 from liger.studies.irreducible import draw_irreducible, irreducible_study, lf_accuracy, smoothness_at
 from liger.tuning import EXTENSION_LEVELS, cross_validated_metric, quantile_thresholds, stratified_folds
 
@@ -293,35 +292,6 @@ def lf_rows(grid: dict, irreducible: dict) -> list[dict]:
                 row[key] = entry.get(key, math.nan)
             rows.append(row)
     return rows
-
-
-def to_csv(rows: list[dict]) -> str:
-    """CSV of ``rows`` (the first row's keys): floats with 6 decimals, NaN and None empty."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _csv_cell(value):
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return ""
-    return f"{value:.6f}" if isinstance(value, float) else value
-
-
-def finite_or_none(value):
-    """NaN and inf become None (JSON null), recursively; numpy scalars become Python numbers."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite_or_none(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_or_none(v) for v in value]
-    return value
 
 
 # ------------------------------------------------------------------------------------------ run

@@ -38,13 +38,9 @@ Writes into the run folder ``combine_embeddings.json`` (every seed's scores and 
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import logging
 import math
-import multiprocessing
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +56,7 @@ from liger.experiment import label_model_params
 from liger.figures import new_figure, save_figure
 from liger.io import write_atomic, write_json_atomic, write_text_atomic
 from liger.runner import load_dataset, load_embeddings
-from liger.studies.bias_variance import finite_or_none
+from liger.studies.common import finite_or_none, is_missing, to_csv, worker_pool
 
 log = logging.getLogger(__name__)
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -200,28 +196,6 @@ def score_group(
     return out
 
 
-class _InProcess:
-    """The executor interface, running each call at once in this process (``n_jobs=1``)."""
-
-    def submit(self, fn, *args, **kwargs) -> Future:
-        future = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _executor(n_jobs: int):
-    if n_jobs == 1:
-        return _InProcess()
-    # spawn, not fork: the parent may hold OpenMP and torch threads (MiniLM), which fork does not survive.
-    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"))
-
-
 # ------------------------------------------------------------------------------------------ summary
 
 
@@ -311,31 +285,16 @@ CSV_COLUMNS = ("dataset", "metric", "row", "scheme", "embeddings", "n_sources", 
                "delta_test_std", "delta_boot_low", "delta_boot_high", "delta_boot_not_above", "choices")
 
 
-def to_csv(rows: list[dict]) -> str:
-    """CSV of ``rows`` in ``CSV_COLUMNS``: floats with 6 decimals, None and NaN empty."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if _missing(row[k]) else (f"{row[k]:.6f}" if isinstance(row[k], float) else row[k])
-                         for k in CSV_COLUMNS})
-    return buffer.getvalue()
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
-
-
 def _points(mean, std=None) -> str:
-    if _missing(mean):
+    if is_missing(mean):
         return "–"
-    return f"{100 * mean:.1f}" + ("" if _missing(std) else f" ± {100 * std:.1f}")
+    return f"{100 * mean:.1f}" + ("" if is_missing(std) else f" ± {100 * std:.1f}")
 
 
 def _signed(mean, std=None) -> str:
-    if _missing(mean):
+    if is_missing(mean):
         return "–"
-    return f"{100 * mean:+.1f}" + ("" if _missing(std) else f" ± {100 * std:.1f}")
+    return f"{100 * mean:+.1f}" + ("" if is_missing(std) else f" ± {100 * std:.1f}")
 
 
 def verdict(summary: dict) -> str:
@@ -358,7 +317,7 @@ def verdict(summary: dict) -> str:
     parts = []
     for r in sorted(winners, key=lambda r: -r["test_mean"]):
         std = r["delta_test_std"]
-        ratio = "" if _missing(std) or std == 0 else f" = {r['delta_test_mean'] / std:.1f}× that std"
+        ratio = "" if is_missing(std) or std == 0 else f" = {r['delta_test_mean'] / std:.1f}× that std"
         parts.append(f"{r['row']} by {_signed(r['delta_test_mean'])} points (per-seed differences ± "
                      f"{100 * std:.1f}{ratio}; test bootstrap 95% [{_signed(r['delta_boot_low'])}, "
                      f"{_signed(r['delta_boot_high'])}], {100 * r['delta_boot_not_above']:.0f}% of resamples ≤ 0)")
@@ -405,7 +364,7 @@ def tables(result: dict) -> tuple[str, str]:
         "test points (the same resamples for every row), pooled over seeds. \"sources\": label-matrix columns the label model sees.\n\n"
         "## Verdict\n\n" + "\n\n".join(verdict(s) for s in result["datasets"]) + "\n\n" + "\n".join(sections)
     )
-    return to_csv(all_rows), markdown
+    return to_csv(all_rows, CSV_COLUMNS), markdown
 
 
 SCHEME_STYLE = {BASELINE: ("0.4", "s"), "single": ("C0", "o"), "concatenation": ("C1", "D"),
@@ -425,9 +384,9 @@ def draw(result: dict):
         rows = summary["rows"]
         y = np.arange(len(rows))[::-1]
         liger = [r for r in rows if r["scheme"] != BASELINE]
-        low = min(100 * (r["test_mean"] - (0.0 if _missing(r["test_std"]) else r["test_std"])) for r in liger)
-        high = max(max(100 * (r["test_mean"] + (0.0 if _missing(r["test_std"]) else r["test_std"])),
-                       -math.inf if _missing(r["dev_cv_mean"]) else 100 * r["dev_cv_mean"]) for r in liger)
+        low = min(100 * (r["test_mean"] - (0.0 if is_missing(r["test_std"]) else r["test_std"])) for r in liger)
+        high = max(max(100 * (r["test_mean"] + (0.0 if is_missing(r["test_std"]) else r["test_std"])),
+                       -math.inf if is_missing(r["dev_cv_mean"]) else 100 * r["dev_cv_mean"]) for r in liger)
         margin = 0.05 * (high - low) + 0.5
         low, high = low - margin, high + margin
         best = next(r for r in rows if r["row"] == summary["best_single"])
@@ -438,9 +397,9 @@ def draw(result: dict):
                 ax.text(low, yi, f"  test {_points(r['test_mean'], r['test_std'])}, dev CV {_points(r['dev_cv_mean'])}"
                         " (off the axis)", va="center", fontsize=7, color=colour)
                 continue
-            std = 0.0 if _missing(r["test_std"]) else 100 * r["test_std"]
+            std = 0.0 if is_missing(r["test_std"]) else 100 * r["test_std"]
             ax.errorbar(100 * r["test_mean"], yi, xerr=std, fmt=marker, color=colour, ms=5, capsize=2)
-            if not _missing(r["dev_cv_mean"]):
+            if not is_missing(r["dev_cv_mean"]):
                 ax.plot(100 * r["dev_cv_mean"], yi, marker, mfc="none", color=colour, ms=5, alpha=0.7)
         ax.set_xlim(low, high)
         ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -478,7 +437,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     groups = study_groups(embeddings, combinations, schemes)
 
     futures, loaded, grids = {}, {}, {}
-    with _executor(n_jobs) as executor:
+    with worker_pool(n_jobs) as executor:
         jobs = []
         for name in datasets:
             root = with_group(cfg, "dataset", name)

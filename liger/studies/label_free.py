@@ -57,7 +57,8 @@ from liger.liger_model import Liger
 from liger.metrics import metric_value
 from liger.partition import KMeansPartition
 from liger.runner import load_dataset, load_embeddings
-from liger.studies.bias_variance import finite_or_none, level_label, to_csv, voting_neighbours
+from liger.studies.bias_variance import level_label, voting_neighbours
+from liger.studies.common import finite_or_none, to_csv
 from liger.tuning import cross_validated_metric, quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)

@@ -42,6 +42,7 @@ from liger.smoothness import (
     pointwise_smoothness,
     radii_at_pair_fractions,
 )
+from liger.studies.common import finite_or_none
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     }
     result["comparisons"] = compare_neighbours(result, resampled)
     stem = f"smoothness_{dataset.name}"
-    write_json_atomic(output_dir / "smoothness.json", _finite_or_none(result))
+    write_json_atomic(output_dir / "smoothness.json", finite_or_none(result))
     figure = draw(result)
     table_csv, table_md = tables(result)
     for folder in (output_dir, Path(settings.table_dir)):
@@ -262,17 +263,6 @@ def _range(key: str, spec, *, upper: float) -> tuple[float, float]:
     if len(values) != 2 or not 0 <= values[0] < values[1] <= upper:
         raise ValueError(f"{key} is {values}; expected [low, high] with 0 <= low < high <= {upper}")
     return values[0], values[1]
-
-
-def _finite_or_none(value):
-    """NaN and inf become None (JSON null), recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite_or_none(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite_or_none(v) for v in value]
-    return value
 
 
 # ---------------------------------------------------------------------------------------- outputs

@@ -42,14 +42,10 @@ this process); every fit is independent and seeded, so the files do not depend o
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import logging
 import math
-import multiprocessing
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -76,7 +72,8 @@ from liger.smoothness import (
     percentile_band,
     radii_at_pair_fractions,
 )
-from liger.studies.smoothness import AREA_POINTS, CONF_DIR, LABELS, _finite_or_none, grid
+from liger.studies.common import finite_or_none, to_csv, worker_pool
+from liger.studies.smoothness import AREA_POINTS, CONF_DIR, LABELS, grid
 
 log = logging.getLogger(__name__)
 SPLITS = ("dev", "test")
@@ -336,7 +333,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     cells.sort(key=lambda c: -len(datasets[c.dataset]["train"]))
 
     futures, smoothness = {}, {}
-    with _executor(n_jobs) as executor:
+    with worker_pool(n_jobs) as executor:
         for cell in cells:
             dataset = datasets[cell.dataset]
             embeddings = load_embeddings(embedding_config(cfg, cell), dataset, cache_dir=cfg.get("cache_dir"), progress=progress)
@@ -389,7 +386,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
                                               {k: v[:1] for k, v in spouse.extra.get("text_fields", {}).get("dev", {}).items()})[0]
                          for name, template in prompts.prompts.items()},
         }
-    write_json_atomic(output_dir / "smoothness_lift.json", _finite_or_none(result))
+    write_json_atomic(output_dir / "smoothness_lift.json", finite_or_none(result))
     outputs = []
     if lift_rows:
         outputs.append(("smoothness_lift", *lift_tables(result), draw_lift(result)))
@@ -412,28 +409,6 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     return result
 
 
-class _InProcess:
-    """The executor interface, running each call at once in this process (``n_jobs=1``)."""
-
-    def submit(self, fn, *args, **kwargs) -> Future:
-        future = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _executor(n_jobs: int):
-    if n_jobs == 1:
-        return _InProcess()
-    # spawn, not fork: the parent may hold OpenMP and torch threads (MiniLM), which fork does not survive.
-    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"))
-
-
 def check_seeds(seeds) -> list[int]:
     seeds = list(seeds)
     if not seeds or len(set(seeds)) != len(seeds) or any(
@@ -450,16 +425,6 @@ def check_share_range(spec) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------------------------- outputs
-
-
-def _csv(rows: Sequence[Mapping], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: (f"{v:.6f}" if isinstance(v, float) and math.isfinite(v) else ("" if isinstance(v, float) else v))
-                         for k, v in row.items()})
-    return buffer.getvalue()
 
 
 def _pm(mean: float, std: float) -> str:
@@ -525,7 +490,7 @@ def _shown(value):
 def lift_tables(result: dict) -> tuple[str, str]:
     """``smoothness_lift`` as CSV (the source of truth) and Markdown rendered from the same rows."""
     rows = [_flat(r) for r in result["lift"]]
-    table_csv = _csv(rows, ["dataset", "metric", "embedding", *SUMMARY_COLUMNS])
+    table_csv = to_csv(rows, ["dataset", "metric", "embedding", *SUMMARY_COLUMNS])
     smooth, lift = _header(result)
     share = f"M̂ at {100 * result['settings']['share']:g}% / base"
     shown = [{"dataset": r["dataset"], "metric": r["metric"], "embedding": r["embedding"],
@@ -557,7 +522,7 @@ def prompt_tables(result: dict) -> tuple[str, str]:
     """``spouse_prompts`` as CSV and Markdown."""
     part = result["spouse_prompts"]
     rows = [_flat(r) for r in part["rows"]]
-    table_csv = _csv(rows, ["variant", "embedding", "prompt", *SUMMARY_COLUMNS])
+    table_csv = to_csv(rows, ["variant", "embedding", "prompt", *SUMMARY_COLUMNS])
     smooth, lift = _header(result)
     share = f"M̂ at {100 * result['settings']['share']:g}%"
     metric = "F1" if rows[0]["metric"] == "f1" else rows[0]["metric"]

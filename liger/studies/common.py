@@ -1,0 +1,64 @@
+"""What the studies share: result files (CSV cells, JSON-safe values) and running work in worker processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import multiprocessing
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+import numpy as np
+
+
+def is_missing(value) -> bool:
+    """None, NaN or inf: written as an empty CSV cell, a dash in tables."""
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def to_csv(rows: Sequence[Mapping], columns: Sequence[str] | None = None) -> str:
+    """CSV of ``rows`` in ``columns`` (default: the first row's keys): floats with 6 decimals, None and NaN empty."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0] if columns is None else columns), lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if is_missing(v) else (f"{v:.6f}" if isinstance(v, float) else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def finite_or_none(value):
+    """NaN and inf become None (JSON null), recursively; numpy scalars become Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+class _InProcess:
+    """The executor interface, running each call at once in this process (``n_jobs=1``)."""
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def worker_pool(n_jobs: int):
+    """``n_jobs`` worker processes, or this process for ``n_jobs=1``; use as a context manager."""
+    if n_jobs == 1:
+        return _InProcess()
+    # spawn, not fork: the parent may hold OpenMP and torch threads (MiniLM), which fork does not survive.
+    return ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"))
