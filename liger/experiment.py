@@ -156,22 +156,23 @@ def label_model_params(method: Mapping) -> dict:
 def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks, *, votes_decide: bool = False) -> dict:
     """Scores on dev and test; ``votes_decide``: predictions come from the votes alone (label models, Liger)."""
     result = {"hparams": hparams, "tried": tried, "fallbacks": list(fallbacks)}
+    votes = {split: extended_votes(split) for split in ("train", "dev", "test")}
     for split in ("dev", "test"):
-        result[split] = score(dataset[split].y, predict(split), extended_votes(split), n_classes=dataset.n_classes)
-    result["train_coverage"] = coverage(extended_votes("train"))
+        result[split] = score(dataset[split].y, predict(split), votes[split], n_classes=dataset.n_classes)
+    result["train_coverage"] = coverage(votes["train"])
     if votes_decide:
-        result["fallbacks"] += vote_fallbacks(dataset, extended_votes)
+        result["fallbacks"] += vote_fallbacks(dataset, votes)
     return result
 
 
-def vote_fallbacks(dataset: Dataset, extended_votes) -> list[str]:
+def vote_fallbacks(dataset: Dataset, votes: Mapping[str, np.ndarray]) -> list[str]:
     """What a label model falls back on: LFs that never vote on train, and rows left without any vote."""
     notes = []
     silent = [dataset.lf_names[j] for j in np.flatnonzero((dataset["train"].L == ABSTAIN).all(axis=0))]
     if silent:
         notes.append(f"LFs {silent} never vote on train: the label model learns nothing about them")
     for split in ("train", "dev", "test"):
-        no_vote = int((extended_votes(split) == ABSTAIN).all(axis=1).sum())
+        no_vote = int((votes[split] == ABSTAIN).all(axis=1).sum())
         if no_vote:
             notes.append(f"{split}: {no_vote} of {len(dataset[split])} rows have no vote (after any extension): "
                          "predicted from the class balance alone")
