@@ -21,6 +21,7 @@ TASKS = {
     "label_free": "liger.studies.label_free:run",
     "smoothness_lift": "liger.studies.smoothness_lift:run",
     "combine_embeddings": "liger.studies.combine_embeddings:run",
+    "embedding_ranking": "liger.studies.embedding_ranking:run",
 }
 
 

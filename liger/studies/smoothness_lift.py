@@ -172,9 +172,10 @@ def smoothness_curves(pairs: LabelPairs, *, radii: np.ndarray, fractions: np.nda
 
 
 def score_methods(dataset: Dataset, embeddings: Mapping[str, np.ndarray], methods: Mapping[str, Mapping], *,
-                  seed: int, tune_on: str) -> dict:
+                  seed: int, tune_on: str, hparams: Sequence[str] = ()) -> dict:
     """Each method fitted and scored by ``fit_and_score`` with one seed: dev and test scores, choices.
 
+    ``hparams``: further keys of the fit's chosen hyperparameters to keep (None where a method has none).
     Module-level, so worker processes can run it.
     """
     out = {}
@@ -186,6 +187,7 @@ def score_methods(dataset: Dataset, embeddings: Mapping[str, np.ndarray], method
             "n_partitions": result["hparams"].get("n_partitions"),
             "extension_level": result["hparams"].get("extension_level"),
             "fallbacks": len(result["fallbacks"]),
+            **{key: result["hparams"].get(key) for key in hparams},
         }
     return out
 
