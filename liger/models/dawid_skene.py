@@ -28,6 +28,7 @@ from liger.models.majority import vote_counts
 
 Init = Literal["majority_vote"]
 _FLOOR = 1e-300  # keeps log-probabilities finite when a cell is exactly zero (smoothing=0)
+_ROWS_PER_BLOCK = 65536  # predict_proba's row block: its lookups hold m x block x K floats
 
 
 class DawidSkene(LabelModel):
@@ -79,11 +80,14 @@ class DawidSkene(LabelModel):
         # Rows are exchangeable, so EM runs on the distinct vote patterns weighted by their counts.
         patterns, counts = np.unique(L, axis=0, return_counts=True)
         self.n_lfs_ = L.shape[1]
+        # What every EM iteration reads from the patterns, built once per fit.
+        index = _vote_index(patterns, self.n_classes)
+        one_hots = (patterns.T[:, :, None] == np.arange(self.n_classes)).astype(np.float64)
         posteriors = self._initial_posteriors(patterns, balance)
-        confusions, prior = self._m_step(patterns, counts, posteriors, balance)
+        confusions, prior = self._m_step(patterns, counts, one_hots, posteriors, balance)
         self.converged_, objective, change = False, None, np.inf
         for self.n_iter_ in range(1, self.max_iter + 1):
-            scores = _log_joint(patterns, confusions, prior)
+            scores = _log_joint(index, confusions, prior)
             log_evidence = logsumexp(scores, axis=1, keepdims=True)
             previous, objective = objective, self._objective(counts, log_evidence, confusions, prior)
             if previous is not None:
@@ -91,7 +95,7 @@ class DawidSkene(LabelModel):
                 if change <= self.tol:
                     self.converged_ = True
                     break
-            confusions, prior = self._m_step(patterns, counts, np.exp(scores - log_evidence), balance)
+            confusions, prior = self._m_step(patterns, counts, one_hots, np.exp(scores - log_evidence), balance)
         if not self.converged_:
             warnings.warn(
                 f"DawidSkene: EM did not converge in max_iter={self.max_iter} iterations "
@@ -105,8 +109,13 @@ class DawidSkene(LabelModel):
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) posteriors P(Y = y | L); all-abstain rows get ``class_balance_``."""
         L = self._check_L(L, n_lfs=self.n_lfs_)
-        scores = _log_joint(L, self.confusions_, self.class_balance_)
-        return np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+        proba = np.empty((L.shape[0], self.n_classes))
+        # Row blocks bound the (m, rows, K) table lookups of _log_joint; rows are independent.
+        for start in range(0, L.shape[0], _ROWS_PER_BLOCK):
+            block = L[start:start + _ROWS_PER_BLOCK]
+            scores = _log_joint(_vote_index(block, self.n_classes), self.confusions_, self.class_balance_)
+            proba[start:start + _ROWS_PER_BLOCK] = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
+        return proba
 
     def _check_params(self) -> None:
         if not isinstance(self.n_classes, Integral) or self.n_classes < 2:
@@ -132,15 +141,17 @@ class DawidSkene(LabelModel):
         return float((counts @ log_evidence[:, 0] + self.smoothing * log_prior) / counts.sum())
 
     def _m_step(
-        self, patterns: np.ndarray, counts: np.ndarray, posteriors: np.ndarray, balance: np.ndarray | None
+        self, patterns: np.ndarray, counts: np.ndarray, one_hots: np.ndarray, posteriors: np.ndarray,
+        balance: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """MAP confusions (m, K, K) and prior (K,) from posteriors (p, K) of patterns with counts (p,)."""
+        """MAP confusions (m, K, K) and prior (K,) from posteriors (p, K) of patterns with counts (p,).
+
+        ``one_hots`` is (m, p, K) float: ``one_hots[i, r, v]`` = 1 where LF i votes v on pattern r (abstains
+        are all-zero rows). The stacked product is the per-LF product ``weighted.T @ one_hots[i]`` for each i.
+        """
         K = self.n_classes
         weighted = posteriors * counts[:, None]
-        confusions = np.empty((patterns.shape[1], K, K))
-        for i, votes in enumerate(patterns.T):
-            one_hot = votes[:, None] == np.arange(K)  # abstains are all-False rows
-            confusions[i] = weighted.T @ one_hot + self.smoothing
+        confusions = weighted.T @ one_hots + self.smoothing
         totals = confusions.sum(axis=2, keepdims=True)
         # A class with no weight among LF i's votes (possible only with smoothing=0) gets a uniform row.
         confusions = np.where(totals > 0, confusions / np.where(totals > 0, totals, 1.0), 1.0 / K)
@@ -154,11 +165,24 @@ class DawidSkene(LabelModel):
         return confusions, prior
 
 
-def _log_joint(L: np.ndarray, confusions: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """(n, K) log P(Y = y, votes) up to the abstain factors: log prior + Σ over voting LFs of log C_i[y, L_i]."""
+def _vote_index(L: np.ndarray, n_classes: int) -> np.ndarray:
+    """(m, n) int: row ``i * (K + 1) + L[x, i]`` of _log_joint's stacked table; an abstain points at row ``i * (K + 1) + K``."""
+    K = n_classes
+    return np.arange(L.shape[1])[:, None] * (K + 1) + np.where(L == ABSTAIN, K, L).T
+
+
+def _log_joint(vote_index: np.ndarray, confusions: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """(n, K) log P(Y = y, votes) up to the abstain factors: log prior + Σ over voting LFs of log C_i[y, L_i].
+
+    ``vote_index`` is ``_vote_index(L)``. Row (i, v) of the stacked table holds log C_i[:, v] and row (i, K)
+    zeros, so one lookup gathers every LF's term and an abstain adds exactly 0. The terms are summed LF
+    by LF, in the order the per-LF loop in the tests sums them, so the two agree bit for bit.
+    """
+    m, K = confusions.shape[0], confusions.shape[1]
     log_confusions = np.log(np.maximum(confusions, _FLOOR))
-    scores = np.tile(np.log(np.maximum(prior, _FLOOR)), (L.shape[0], 1))
-    for i, votes in enumerate(L.T):
-        voted = votes != ABSTAIN
-        scores[voted] += log_confusions[i][:, votes[voted]].T
+    table = np.concatenate([log_confusions.transpose(0, 2, 1), np.zeros((m, 1, K))], axis=1).reshape(m * (K + 1), K)
+    terms = np.take(table, vote_index, axis=0)  # (m, n, K)
+    scores = np.tile(np.log(np.maximum(prior, _FLOOR)), (vote_index.shape[1], 1))
+    for term in terms:
+        scores += term
     return scores

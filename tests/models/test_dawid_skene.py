@@ -252,3 +252,70 @@ def test_predict_rejects_other_lf_count(three_class):
     model = DawidSkene(n_classes=3).fit(three_class.L)
     with pytest.raises(ValueError, match="4 LF columns; the model was fit on 5"):
         model.predict_proba(three_class.L[:, :4])
+
+
+# --------------------------------------------------------------------------- the indexed EM against its loops
+
+
+def looped_log_joint(L, confusions, prior):
+    """The obvious version: start from log prior, add each voting LF's log C_i[:, vote], LF by LF."""
+    log_confusions = np.log(np.maximum(confusions, 1e-300))
+    scores = np.tile(np.log(np.maximum(prior, 1e-300)), (L.shape[0], 1))
+    for i, votes in enumerate(L.T):
+        voted = votes != -1
+        scores[voted] += log_confusions[i][:, votes[voted]].T
+    return scores
+
+
+def looped_m_step(self, patterns, counts, one_hots, posteriors, balance):
+    """The M-step building each LF's one-hot votes from the patterns, ignoring the precomputed ones."""
+    K = self.n_classes
+    weighted = posteriors * counts[:, None]
+    confusions = np.empty((patterns.shape[1], K, K))
+    for i, votes in enumerate(patterns.T):
+        confusions[i] = weighted.T @ (votes[:, None] == np.arange(K)) + self.smoothing
+    totals = confusions.sum(axis=2, keepdims=True)
+    confusions = np.where(totals > 0, confusions / np.where(totals > 0, totals, 1.0), 1.0 / K)
+    if balance is not None:
+        return confusions, balance.copy()
+    class_counts = weighted[np.any(patterns != -1, axis=1)].sum(axis=0) + self.smoothing
+    return confusions, class_counts / class_counts.sum()
+
+
+@pytest.mark.parametrize("n_classes, n_lfs, density", [(2, 3, 0.9), (3, 7, 0.5), (6, 68, 0.03), (6, 20, 1.0)])
+def test_indexed_log_joint_equals_the_loop_bit_for_bit(n_classes, n_lfs, density):
+    from liger.models.dawid_skene import _log_joint, _vote_index
+
+    rng = np.random.default_rng(n_lfs)
+    L = np.where(rng.random((500, n_lfs)) < density, rng.integers(0, n_classes, (500, n_lfs)), -1)
+    confusions = rng.dirichlet(np.ones(n_classes), size=(n_lfs, n_classes))
+    confusions[0, 0, :] = 0.0  # a zero cell: the floor applies in both
+    prior = rng.dirichlet(np.ones(n_classes))
+    np.testing.assert_array_equal(_log_joint(_vote_index(L, n_classes), confusions, prior),
+                                  looped_log_joint(L, confusions, prior))
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["estimated_balance", "given_balance"])
+def test_fit_and_posterior_equal_the_looped_em_bit_for_bit(monkeypatch, given):
+    import liger.models.dawid_skene as module
+
+    task = make_task(n_classes=4, n_lfs=9, accuracy=0.6, coverage=0.3, random_state=3)
+    L = task.sample(3000, random_state=4).L
+    balance = np.array([0.4, 0.3, 0.2, 0.1]) if given else None
+    fast = DawidSkene(n_classes=4, max_iter=50).fit(L, class_balance=balance)
+    fast_proba = fast.predict_proba(L)
+    monkeypatch.setattr(module, "_log_joint", lambda index, confusions, prior: looped_log_joint(
+        _looped_votes(index, 4), confusions, prior))
+    monkeypatch.setattr(DawidSkene, "_m_step", looped_m_step)
+    monkeypatch.setattr(module, "_ROWS_PER_BLOCK", 7)  # many row blocks in predict_proba
+    slow = DawidSkene(n_classes=4, max_iter=50).fit(L, class_balance=balance)
+    np.testing.assert_array_equal(fast.confusions_, slow.confusions_)
+    np.testing.assert_array_equal(fast.class_balance_, slow.class_balance_)
+    assert fast.n_iter_ == slow.n_iter_
+    np.testing.assert_array_equal(fast_proba, slow.predict_proba(L))
+
+
+def _looped_votes(index, n_classes):
+    """Invert _vote_index: (m, n) table rows back to the (n, m) label matrix."""
+    votes = (index % (n_classes + 1)).T
+    return np.where(votes == n_classes, -1, votes)
