@@ -14,6 +14,8 @@ from liger.liger_model import LABEL_MODELS
 def validate_config(cfg: DictConfig) -> None:
     """Raise ValueError/TypeError for the first invalid value found."""
     _require_int("seed", cfg.get("seed"), minimum=0)
+    if cfg.get("threads") is not None:
+        _require_int("threads", cfg.threads, minimum=1)
     tune_on = OmegaConf.select(cfg, "protocol.tune_on")
     if tune_on not in ("dev", "test"):
         raise ValueError(f"protocol.tune_on is {tune_on!r}; expected 'dev' (or 'test' to reproduce the leaky reference)")

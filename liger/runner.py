@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
+from threadpoolctl import threadpool_limits
 
 from liger.analysis import format_table, lf_summary
 from liger.config_check import validate_config
@@ -74,7 +75,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     embeddings = load_embeddings(cfg.embedding, dataset, cache_dir=cfg.get("cache_dir"), progress=progress)
     timings["embed_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    result = fit_and_score(cfg.method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
+    with threadpool_limits(limits=cfg.get("threads")):
+        result = fit_and_score(cfg.method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     timings["method_s"] = time.perf_counter() - start
     leaky = tune_on == "test"
     if leaky:
@@ -116,7 +118,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     return metrics
 
 
-# Keys that change how a run is shown or where caches live, never its results.
+# Keys that change how a run is shown or where caches live, never its results. Not `threads`: with
+# more than one, OpenMP reductions (scikit-learn's k-means) may add in another order.
 _NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir", "logger", "table_embedding")
 
 

@@ -80,6 +80,8 @@ def test_leaky_experiment_writes_apart_from_the_honest_one():
     [
         ("seed=abc", TypeError, r"seed is 'abc'"),
         ("seed=-1", ValueError, r"seed is -1"),
+        ("threads=0", ValueError, r"threads is 0"),
+        ("threads=two", TypeError, r"threads is 'two'"),
         ("protocol.tune_on=train", ValueError, r"protocol.tune_on is 'train'"),
         ("method.n_partitions=4", TypeError, r"method.n_partitions is 4"),
         ("method.n_partitions=[0]", ValueError, r"method.n_partitions is 0"),
