@@ -17,9 +17,9 @@ Schemes (``SCHEMES``), each a label matrix per extension level q plus an embeddi
   extension (each at its own r_i(q)) votes and all give the same class. Parts from the joint embedding.
 
 ``choose_and_score`` fits ``Liger`` (with the votes already extended, so no further extension) over the
-grid parts × levels and picks the configuration as ``liger.experiment``'s ``_fit_liger`` does: class
-balances per part chosen on dev, the grid scored by the k-fold cross-validated dev metric (or the
-in-sample one), strictly better only. Test labels are only scored.
+grid parts × levels and picks the configuration with ``liger.tuning.choose_configuration``, as
+``method=liger`` does: class balances per part chosen on dev, the grid scored by the k-fold
+cross-validated dev metric (or the in-sample one), strictly better only. Test labels are only scored.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from liger.labels import ABSTAIN
 from liger.liger_model import Liger
 from liger.metrics import coverage, metric_value
 from liger.partition import KMeansPartition
-from liger.tuning import cross_validated_metric, quantile_thresholds, stratified_folds
+from liger.tuning import choose_configuration, quantile_thresholds, stratified_folds
 
 SCHEMES = ("single", "concatenation", "extra_sources", "agreement")
 SPLITS = ("train", "dev", "test")
@@ -179,26 +179,21 @@ def choose_and_score(
     common = dict(label_model=label_model, label_model_params=label_model_params, min_part_size=min_part_size,
                   metric=metric, n_classes=n_classes, random_state=seed)
     folds = stratified_folds(dev.y, n_folds=cv_folds, seed=seed) if selection == "cv" else None
-    best, tried = None, []
-    for n_parts in parts:
-        key = (int(n_parts), int(seed))
-        if key not in partitions:
-            partitions[key] = KMeansPartition(int(n_parts), random_state=seed).fit(E_partition["train"])
-        for level, split_votes in votes.items():
-            fitted = Liger(int(n_parts), None, **common).fit(split_votes["train"], E_partition["train"],
-                                                             partition=partitions[key])
-            model = fitted.with_dev_balance(split_votes["dev"], E_partition["dev"], dev.y)
-            in_sample = metric_value(metric, dev.y, model.predict(split_votes["dev"], E_partition["dev"]),
-                                     n_classes=n_classes)
-            value = in_sample
-            entry = {"n_partitions": int(n_parts), "extension_level": level, "dev": in_sample}
-            if folds is not None:
-                value = entry["dev_cv"] = cross_validated_metric(fitted, split_votes["dev"], E_partition["dev"], dev.y,
-                                                                 None, folds, metric)
-            tried.append(entry)
-            if best is None or value > best[0]:
-                best = (value, int(n_parts), level, model, in_sample)
-    value, n_parts, level, model, in_sample = best
+
+    def candidates():
+        for n_parts in parts:
+            key = (int(n_parts), int(seed))
+            if key not in partitions:
+                partitions[key] = KMeansPartition(int(n_parts), random_state=seed).fit(E_partition["train"])
+            for level, split_votes in votes.items():
+                fitted = Liger(int(n_parts), None, **common).fit(split_votes["train"], E_partition["train"],
+                                                                 partition=partitions[key])
+                yield (int(n_parts), level), fitted, split_votes["dev"], E_partition["dev"], None
+
+    choice, scores = choose_configuration(candidates(), dev.y, folds=folds, metric=metric)
+    tried = [{"n_partitions": s, "extension_level": level, "dev": in_sample, **({} if cv is None else {"dev_cv": cv})}
+             for (s, level), in_sample, cv in scores]
+    (n_parts, level), model, value, in_sample = choice.key, choice.model, choice.value, choice.in_sample
     test_votes = votes[level]["test"]
     predicted = model.predict(test_votes, E_partition["test"])
     return {

@@ -16,7 +16,7 @@ from liger.liger_model import Liger
 from liger.metrics import coverage, metric_value, score
 from liger.models.majority import MajorityVote
 from liger.partition import KMeansPartition
-from liger.tuning import cross_validated_metric, quantile_thresholds, stratified_folds
+from liger.tuning import choose_configuration, quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)
 METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter", "temporal")
@@ -87,32 +87,28 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     folds = stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed) if selection == "cv" else None
     E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
     grid = [(s, level) for s in part_grid for level in level_grid]
-    best, tried = None, []
-    for n_parts, level in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}", disable=not progress, leave=False):
-        thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
-        fitted = Liger(n_parts, thresholds, **common).fit(
-            train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts]
-        )
-        model = fitted.with_dev_balance(tune.L, E_tune, tune.y, neighbours_tune)
-        in_sample = metric_value(dataset.metric, tune.y, model.predict(tune.L, E_tune, neighbours=neighbours_tune),
-                                 n_classes=dataset.n_classes)
-        entry = {"n_partitions": n_parts, "extension_level": level, f"{tune_on}_{dataset.metric}": in_sample}
-        value = in_sample
-        if folds is not None:
-            value = entry[f"{tune_on}_cv_{dataset.metric}"] = cross_validated_metric(
-                fitted, tune.L, E_tune, tune.y, neighbours_tune, folds, dataset.metric)
-        tried.append(entry)
-        # Strictly better only: ties keep the earlier, simpler configuration (fewer parts, less extension).
-        if best is None or value > best[0]:
-            best = (value, n_parts, level, thresholds, model)
-    _, n_parts, level, thresholds, model = best
+
+    def candidates():
+        for n_parts, level in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}", disable=not progress,
+                                   leave=False):
+            thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
+            fitted = Liger(n_parts, thresholds, **common).fit(
+                train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts]
+            )
+            yield (n_parts, level, thresholds), fitted, tune.L, E_tune, neighbours_tune
+
+    choice, scores = choose_configuration(candidates(), tune.y, folds=folds, metric=dataset.metric)
+    tried = [{"n_partitions": s, "extension_level": level, f"{tune_on}_{dataset.metric}": in_sample,
+              **({} if cv is None else {f"{tune_on}_cv_{dataset.metric}": cv})}
+             for (s, level, _), in_sample, cv in scores]
+    (n_parts, level, thresholds), model = choice.key, choice.model
     hparams = {
         "n_partitions": n_parts,
         "extension_level": level,
         "thresholds": None if thresholds is None else [round(float(t), 6) for t in thresholds],
         "class_balance_per_part": [[round(float(b), 4) for b in m.class_balance_] for m in model.part_models_],
         "selection": selection,
-        f"selection_{dataset.metric}": round(float(best[0]), 6),
+        f"selection_{dataset.metric}": round(float(choice.value), 6),
         "label_model": common["label_model"],
         "label_model_params": common["label_model_params"],
     }

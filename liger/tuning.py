@@ -9,7 +9,7 @@ that lie closest to its votes, whatever the scale of the embedding's similaritie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Hashable, Iterable
 
 import numpy as np
 
@@ -105,3 +105,41 @@ def cross_validated_metric(
         tuned = fitted.with_dev_balance(L[keep], E[keep], y[keep], subset(keep))
         predicted[held_out] = tuned.predict(L[held_out], E[held_out], neighbours=subset(held_out))
     return metric_value(metric, y, predicted, n_classes=fitted.n_classes)
+
+
+#: One configuration to score on the tuning split: (key, fitted Liger, L, E, neighbours) of that split.
+Candidate = tuple[Hashable, "Liger", np.ndarray, np.ndarray, "NeighbourVotes | None"]
+
+
+@dataclass
+class Choice:
+    """The winning configuration: its key, its model with tuned class balances, and its scores."""
+
+    key: Hashable
+    model: "Liger"
+    value: float
+    in_sample: float
+
+
+def choose_configuration(
+    candidates: Iterable[Candidate], y: np.ndarray, *, folds: list[np.ndarray] | None, metric: str,
+) -> tuple[Choice, list[tuple[Hashable, float, float | None]]]:
+    """The best candidate after choosing each one's class balances on the tuning labels ``y``.
+
+    Each candidate is scored in sample and, with ``folds``, by ``cross_validated_metric``; the
+    cross-validated score (else the in-sample one) decides, strictly better only, so ties keep the
+    earlier (simpler) candidate. Returns the choice and (key, in-sample, cross-validated or None) per
+    candidate, in order.
+    """
+    best, scores = None, []
+    for key, fitted, L, E, neighbours in candidates:
+        model = fitted.with_dev_balance(L, E, y, neighbours)
+        in_sample = metric_value(metric, y, model.predict(L, E, neighbours=neighbours), n_classes=fitted.n_classes)
+        cv = None if folds is None else cross_validated_metric(fitted, L, E, y, neighbours, folds, metric)
+        scores.append((key, in_sample, cv))
+        value = in_sample if cv is None else cv
+        if best is None or value > best.value:
+            best = Choice(key, model, value, in_sample)
+    if best is None:
+        raise ValueError("no configuration to choose from; expected at least one (parts x extension levels)")
+    return best, scores
