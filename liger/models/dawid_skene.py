@@ -28,7 +28,6 @@ from liger.models.majority import vote_counts
 
 Init = Literal["majority_vote"]
 _FLOOR = 1e-300  # keeps log-probabilities finite when a cell is exactly zero (smoothing=0)
-_ROWS_PER_BLOCK = 65536  # predict_proba's row block: its lookups hold m x block x K floats
 
 
 class DawidSkene(LabelModel):
@@ -109,13 +108,8 @@ class DawidSkene(LabelModel):
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) posteriors P(Y = y | L); all-abstain rows get ``class_balance_``."""
         L = self._check_L(L, n_lfs=self.n_lfs_)
-        proba = np.empty((L.shape[0], self.n_classes))
-        # Row blocks bound the (m, rows, K) table lookups of _log_joint; rows are independent.
-        for start in range(0, L.shape[0], _ROWS_PER_BLOCK):
-            block = L[start:start + _ROWS_PER_BLOCK]
-            scores = _log_joint(_vote_index(block, self.n_classes), self.confusions_, self.class_balance_)
-            proba[start:start + _ROWS_PER_BLOCK] = np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
-        return proba
+        scores = _log_joint(_vote_index(L, self.n_classes), self.confusions_, self.class_balance_)
+        return np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
 
     def _check_params(self) -> None:
         if not isinstance(self.n_classes, Integral) or self.n_classes < 2:
@@ -166,7 +160,7 @@ class DawidSkene(LabelModel):
 
 
 def _vote_index(L: np.ndarray, n_classes: int) -> np.ndarray:
-    """(m, n) int: row ``i * (K + 1) + L[x, i]`` of _log_joint's stacked table; an abstain points at row ``i * (K + 1) + K``."""
+    """(m, n) int: the rows of _log_joint's stacked table that the votes ``L`` (n, m) select."""
     K = n_classes
     return np.arange(L.shape[1])[:, None] * (K + 1) + np.where(L == ABSTAIN, K, L).T
 
@@ -174,15 +168,15 @@ def _vote_index(L: np.ndarray, n_classes: int) -> np.ndarray:
 def _log_joint(vote_index: np.ndarray, confusions: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """(n, K) log P(Y = y, votes) up to the abstain factors: log prior + Σ over voting LFs of log C_i[y, L_i].
 
-    ``vote_index`` is ``_vote_index(L)``. Row (i, v) of the stacked table holds log C_i[:, v] and row (i, K)
-    zeros, so one lookup gathers every LF's term and an abstain adds exactly 0. The terms are summed LF
-    by LF, in the order the per-LF loop in the tests sums them, so the two agree bit for bit.
+    ``vote_index`` is ``_vote_index(L)``: row ``i * (K + 1) + v`` of the stacked table holds log C_i[:, v]
+    and row ``i * (K + 1) + K`` zeros, so one lookup per LF gathers its terms and an abstain adds exactly 0.
+    The terms are summed LF by LF, in the order the per-LF loop in the tests sums them, so the two agree
+    bit for bit.
     """
     m, K = confusions.shape[0], confusions.shape[1]
     log_confusions = np.log(np.maximum(confusions, _FLOOR))
     table = np.concatenate([log_confusions.transpose(0, 2, 1), np.zeros((m, 1, K))], axis=1).reshape(m * (K + 1), K)
-    terms = np.take(table, vote_index, axis=0)  # (m, n, K)
     scores = np.tile(np.log(np.maximum(prior, _FLOOR)), (vote_index.shape[1], 1))
-    for term in terms:
-        scores += term
+    for rows in vote_index:
+        scores += np.take(table, rows, axis=0)
     return scores

@@ -268,18 +268,22 @@ def looped_log_joint(L, confusions, prior):
 
 
 def looped_m_step(self, patterns, counts, one_hots, posteriors, balance):
-    """The M-step building each LF's one-hot votes from the patterns, ignoring the precomputed ones."""
+    """The M-step as it was before the stacked product: one-hot votes rebuilt per LF from the patterns."""
     K = self.n_classes
     weighted = posteriors * counts[:, None]
     confusions = np.empty((patterns.shape[1], K, K))
     for i, votes in enumerate(patterns.T):
-        confusions[i] = weighted.T @ (votes[:, None] == np.arange(K)) + self.smoothing
+        one_hot = votes[:, None] == np.arange(K)
+        confusions[i] = weighted.T @ one_hot + self.smoothing
     totals = confusions.sum(axis=2, keepdims=True)
     confusions = np.where(totals > 0, confusions / np.where(totals > 0, totals, 1.0), 1.0 / K)
     if balance is not None:
         return confusions, balance.copy()
-    class_counts = weighted[np.any(patterns != -1, axis=1)].sum(axis=0) + self.smoothing
-    return confusions, class_counts / class_counts.sum()
+    informative = np.any(patterns != -1, axis=1)
+    class_counts = weighted[informative].sum(axis=0) + self.smoothing
+    total = class_counts.sum()
+    prior = class_counts / total if total > 0 else np.full(K, 1.0 / K)
+    return confusions, prior
 
 
 @pytest.mark.parametrize("n_classes, n_lfs, density", [(2, 3, 0.9), (3, 7, 0.5), (6, 68, 0.03), (6, 20, 1.0)])
@@ -296,22 +300,25 @@ def test_indexed_log_joint_equals_the_loop_bit_for_bit(n_classes, n_lfs, density
 
 
 @pytest.mark.parametrize("given", [False, True], ids=["estimated_balance", "given_balance"])
-def test_fit_and_posterior_equal_the_looped_em_bit_for_bit(monkeypatch, given):
+@pytest.mark.parametrize(("n_classes", "smoothing", "silent_lf"), [(4, 0.01, False), (2, 0.0, False), (3, 0.01, True)],
+                         ids=["K4", "K2_unsmoothed", "K3_silent_lf"])
+def test_fit_and_posterior_equal_the_looped_em_bit_for_bit(monkeypatch, given, n_classes, smoothing, silent_lf):
     import liger.models.dawid_skene as module
 
-    task = make_task(n_classes=4, n_lfs=9, accuracy=0.6, coverage=0.3, random_state=3)
-    L = task.sample(3000, random_state=4).L
-    balance = np.array([0.4, 0.3, 0.2, 0.1]) if given else None
-    fast = DawidSkene(n_classes=4, max_iter=50).fit(L, class_balance=balance)
+    task = make_task(n_classes=n_classes, n_lfs=9, accuracy=0.6, coverage=0.3, random_state=3)
+    L = task.sample(3000, random_state=4).L.copy()
+    if silent_lf:
+        L[:, 4] = -1  # an LF that never votes
+    balance = np.linspace(2.0, 1.0, n_classes) / np.linspace(2.0, 1.0, n_classes).sum() if given else None
+    fast = DawidSkene(n_classes=n_classes, max_iter=50, smoothing=smoothing).fit(L, class_balance=balance)
     fast_proba = fast.predict_proba(L)
     monkeypatch.setattr(module, "_log_joint", lambda index, confusions, prior: looped_log_joint(
-        _looped_votes(index, 4), confusions, prior))
+        _looped_votes(index, n_classes), confusions, prior))
     monkeypatch.setattr(DawidSkene, "_m_step", looped_m_step)
-    monkeypatch.setattr(module, "_ROWS_PER_BLOCK", 7)  # many row blocks in predict_proba
-    slow = DawidSkene(n_classes=4, max_iter=50).fit(L, class_balance=balance)
+    slow = DawidSkene(n_classes=n_classes, max_iter=50, smoothing=smoothing).fit(L, class_balance=balance)
     np.testing.assert_array_equal(fast.confusions_, slow.confusions_)
     np.testing.assert_array_equal(fast.class_balance_, slow.class_balance_)
-    assert fast.n_iter_ == slow.n_iter_
+    assert (fast.n_iter_, fast.converged_) == (slow.n_iter_, slow.converged_)
     np.testing.assert_array_equal(fast_proba, slow.predict_proba(L))
 
 
