@@ -9,7 +9,8 @@ that lie closest to its votes, whatever the scale of the embedding's similaritie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Hashable, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -107,15 +108,16 @@ def cross_validated_metric(
     return metric_value(metric, y, predicted, n_classes=fitted.n_classes)
 
 
-#: One configuration to score on the tuning split: (key, fitted Liger, L, E, neighbours) of that split.
-Candidate = tuple[Hashable, "Liger", np.ndarray, np.ndarray, "NeighbourVotes | None"]
+#: One configuration to score on the tuning split: (key, fitted Liger, L, E, neighbours) of that split;
+#: the key is the caller's name for the configuration, returned with the choice.
+Candidate = tuple[object, "Liger", np.ndarray, np.ndarray, "NeighbourVotes | None"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Choice:
     """The winning configuration: its key, its model with tuned class balances, and its scores."""
 
-    key: Hashable
+    key: object
     model: "Liger"
     value: float
     in_sample: float
@@ -123,7 +125,7 @@ class Choice:
 
 def choose_configuration(
     candidates: Iterable[Candidate], y: np.ndarray, *, folds: list[np.ndarray] | None, metric: str,
-) -> tuple[Choice, list[tuple[Hashable, float, float | None]]]:
+) -> tuple[Choice, list[tuple[object, float, float | None]]]:
     """The best candidate after choosing each one's class balances on the tuning labels ``y``.
 
     Each candidate is scored in sample and, with ``folds``, by ``cross_validated_metric``; the
