@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
 from liger.extension import nearest_voting_neighbours

@@ -42,7 +42,7 @@ def test_default_run_writes_metrics_and_reuses_cache(tmp_path, cache_dir):
     assert len(cached_files) == 3, cached_files  # train, dev, test
     stamps = [f.stat().st_mtime_ns for f in cached_files]
 
-    second = run_cli([sys.executable, "-m", "experiments.run"], tmp_path / "second", cache_dir)
+    run_cli([sys.executable, "-m", "experiments.run"], tmp_path / "second", cache_dir)
     assert [f.stat().st_mtime_ns for f in cached_files] == stamps, "cached embeddings were rewritten"
     # Same config and seed in two processes: byte-identical metrics.
     assert (tmp_path / "first" / "metrics.json").read_bytes() == (tmp_path / "second" / "metrics.json").read_bytes()
