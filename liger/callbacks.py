@@ -50,6 +50,10 @@ class SweepProgress(Callback):
         if self.bar is not None:
             self.bar.update(1)
 
+    def __getstate__(self) -> dict:
+        # Launchers that pickle the callbacks into worker processes (joblib) send no bar: it draws here.
+        return {**self.__dict__, "bar": None}
+
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         if self.bar is not None:
             self.bar.close()

@@ -43,7 +43,9 @@ def multirun(sweep_dir: Path, *overrides: str, env: dict[str, str]) -> tuple[flo
 
 
 def aggregate_callback(out: Path) -> list[str]:
-    return ["+hydra.callbacks.aggregate._target_=liger.callbacks.AggregateRuns", f"+hydra.callbacks.aggregate.out={out}"]
+    """The paper table's callbacks: the progress bar (which joblib must pickle into its workers) and the tables."""
+    return ["+hydra.callbacks.progress._target_=liger.callbacks.SweepProgress",
+            "+hydra.callbacks.aggregate._target_=liger.callbacks.AggregateRuns", f"+hydra.callbacks.aggregate.out={out}"]
 
 
 @pytest.fixture(scope="module")

@@ -33,3 +33,16 @@ def test_bar_advances_once_per_job(capsys):
         progress.on_job_end(config, job_return=None)
     assert (progress.bar.n, progress.bar.total) == (3, 3)
     progress.on_multirun_end(config)
+
+
+def test_a_pickled_callback_leaves_its_bar_behind():
+    # The joblib launcher pickles the callbacks into its workers; a tqdm bar cannot travel.
+    import pickle
+
+    progress = SweepProgress(desc="t")
+    progress.on_multirun_start(multirun_config({"seed": "range(2)"}, []))
+    copy = pickle.loads(pickle.dumps(progress))
+    assert copy.bar is None and copy.desc == "t"
+    copy.on_job_end(None, job_return=None)  # a worker's job end: nothing to draw
+    assert progress.bar is not None and progress.bar.n == 0
+    progress.on_multirun_end(None)
