@@ -37,7 +37,6 @@ Writes into the run folder ``combine_embeddings.json`` (every seed's scores and 
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import time
@@ -45,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 from threadpoolctl import threadpool_limits
 
 from liger.analysis import format_table
@@ -56,10 +55,10 @@ from liger.experiment import label_model_params
 from liger.figures import new_figure, save_figure
 from liger.io import write_atomic, write_json_atomic, write_text_atomic
 from liger.runner import load_dataset, load_embeddings
+from liger.studies import common
 from liger.studies.common import finite_or_none, is_missing, to_csv, worker_pool
 
 log = logging.getLogger(__name__)
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 BASELINE = "label_model"
 SCHEME_NAMES = {BASELINE: "WS-LM", "single": "single", "concatenation": "concatenation",
                 "extra_sources": "extra sources", "agreement": "agreement"}
@@ -137,15 +136,8 @@ def check_weights(weights, embeddings: list[str]) -> dict[str, float] | None:
 
 
 def with_group(root: DictConfig, group: str, name: str) -> DictConfig:
-    """A copy of the run config with ``conf/<group>/<name>.yaml`` as ``<group>``, so interpolations resolve."""
-    path = CONF_DIR / group / f"{name}.yaml"
-    if not path.is_file():
-        options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-        raise ValueError(f"combine_embeddings names {group} {name!r}; expected one of {options} (conf/{group})")
-    root = copy.deepcopy(root)
-    with open_dict(root):
-        root[group] = OmegaConf.load(path)
-    return root
+    """A copy of the run config with ``conf/<group>/<name>.yaml`` as ``<group>`` (``common.with_group``)."""
+    return common.with_group(root, group, name, named_by=f"combine_embeddings names {group}")
 
 
 def fit_settings(method: DictConfig, *, selection: str, cv_folds: int) -> dict:

@@ -1,15 +1,37 @@
-"""What the studies share: result files (CSV cells, JSON-safe values) and running work in worker processes."""
+"""What the studies share: configs of other groups, result files (CSV cells, JSON-safe values) and running
+work in worker processes."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import math
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+#: The project's Hydra config folder, whose groups the studies compose one option at a time.
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+
+
+def with_group(root: DictConfig, group: str, name: str, *, named_by: str, also: str = "") -> DictConfig:
+    """A copy of the run config with ``conf/<group>/<name>.yaml`` as ``<group>``, so interpolations resolve.
+
+    An unknown ``name`` raises "<named_by> '<name>'; expected <also>one of [...] (conf/<group>)".
+    """
+    path = CONF_DIR / group / f"{name}.yaml"
+    if not path.is_file():
+        options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+        raise ValueError(f"{named_by} {name!r}; expected {also}one of {options} (conf/{group})")
+    root = copy.deepcopy(root)
+    with open_dict(root):
+        root[group] = OmegaConf.load(path)
+    return root
 
 
 def is_missing(value) -> bool:

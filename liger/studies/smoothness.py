@@ -13,7 +13,6 @@ folder ``smoothness.json``, the figure and the table, and copies of the figure a
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -22,7 +21,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 
 from liger.analysis import format_table
 from liger.data.arrays import load_array
@@ -42,11 +41,10 @@ from liger.smoothness import (
     pointwise_smoothness,
     radii_at_pair_fractions,
 )
-from liger.studies.common import finite_or_none
+from liger.studies.common import finite_or_none, with_group
 
 log = logging.getLogger(__name__)
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 #: The paper's GPT-3 embeddings: published for spam dev and test only.
 ADA = "ada"
 LABELS = {
@@ -191,14 +189,7 @@ def labeled_embeddings(name: str, cfg: DictConfig, dataset: Dataset, splits: lis
 
 def embedding_config(cfg: DictConfig, name: str) -> DictConfig:
     """``conf/embedding/<name>.yaml`` placed in a copy of the run config, so ``${seed}`` and the like resolve."""
-    path = CONF_DIR / "embedding" / f"{name}.yaml"
-    if not path.is_file():
-        options = sorted(p.stem for p in (CONF_DIR / "embedding").glob("*.yaml"))
-        raise ValueError(f"smoothness.embeddings has {name!r}; expected {ADA!r} or one of {options} (conf/embedding)")
-    root = copy.deepcopy(cfg)
-    with open_dict(root):
-        root.embedding = OmegaConf.load(path)
-    return root.embedding
+    return with_group(cfg, "embedding", name, named_by="smoothness.embeddings has", also=f"{ADA!r} or ").embedding
 
 
 def paper_ada_embeddings(cfg: DictConfig, dataset: Dataset, splits: list[str]) -> np.ndarray | str:

@@ -72,8 +72,8 @@ from liger.smoothness import (
     percentile_band,
     radii_at_pair_fractions,
 )
-from liger.studies.common import finite_or_none, to_csv, worker_pool
-from liger.studies.smoothness import AREA_POINTS, CONF_DIR, LABELS, grid
+from liger.studies.common import finite_or_none, to_csv, with_group, worker_pool
+from liger.studies.smoothness import AREA_POINTS, LABELS, grid
 
 log = logging.getLogger(__name__)
 SPLITS = ("dev", "test")
@@ -240,15 +240,8 @@ def correlations(rows: Sequence[Mapping]) -> list[dict]:
 
 
 def compose_group(root: DictConfig, group: str, name: str) -> DictConfig:
-    """A copy of the run config with ``conf/<group>/<name>.yaml`` as ``<group>``, so interpolations resolve."""
-    path = CONF_DIR / group / f"{name}.yaml"
-    if not path.is_file():
-        options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-        raise ValueError(f"smoothness_lift names {group} {name!r}; expected one of {options} (conf/{group})")
-    root = copy.deepcopy(root)
-    with open_dict(root):
-        root[group] = OmegaConf.load(path)
-    return root
+    """A copy of the run config with ``conf/<group>/<name>.yaml`` as ``<group>`` (``common.with_group``)."""
+    return with_group(root, group, name, named_by=f"smoothness_lift names {group}")
 
 
 def method_configs(cfg: DictConfig, dataset: str, baseline: str) -> dict[str, dict]:
