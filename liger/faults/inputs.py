@@ -26,8 +26,6 @@ from liger.models.majority import MajorityVote
 from liger.models.triplet import TripletLabelModel
 
 N, M, DIM = 40, 4, 8
-_TRIPLET_REPAIR = ("FlyingSquid's repair of negative joint-table cells makes P(abstain | y) depend on y, so an "
-                   "all-abstain row gets the repaired tables' posterior, not the prior (liger/models/triplet.py)")
 
 
 def toy(seed: int = 0, *, n: int = N, m: int = M, accuracy: float = 0.8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -326,8 +324,7 @@ def input_faults() -> list[Fault]:
                                                                       _consistent_tables)),
         _fallback("rows where every LF abstains", "triplet, repaired tables", "TripletLabelModel.predict_proba",
                   "fallback: the class prior", _abstain_rows_get_prior(TripletLabelModel().fit, triplet_task(repaired=True),
-                                                                      lambda model: not _consistent_tables(model)),
-                  gap=_TRIPLET_REPAIR),
+                                                                      lambda model: not _consistent_tables(model))),
         _fallback("rows where every LF abstains", "Liger", "Liger.predict_proba",
                   "fallback: the part's class prior; recorded as coverage in metrics.json", _liger_abstain_rows),
         # a single class

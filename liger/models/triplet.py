@@ -76,8 +76,9 @@ def joint_tables(p_plus: np.ndarray, p_zero: np.ndarray, accuracies: np.ndarray,
 class TripletLabelModel(LabelModel):
     """Binary triplet label model (FlyingSquid), abstains allowed.
 
-    ``posterior="naive_bayes"`` (default) is P(y | s) ∝ P(y) Π_i P(s_i | y), the posterior of the
-    model the parameters were fit for. ``posterior="flyingsquid"`` reproduces the reference
+    ``posterior="naive_bayes"`` (default) is P(y | s) ∝ P(y) Π_{i votes} P(s_i | y), the posterior of the
+    model the parameters were fit for: abstains are independent of Y there, so they carry no evidence
+    and a row where every LF abstains gets the class prior. ``posterior="flyingsquid"`` reproduces the reference
     implementation, Π_i P(s_i, y) / P(y)^(m-2), which applies the prior once more; it exists to
     match the reference code's numbers.
     """
@@ -125,12 +126,14 @@ class TripletLabelModel(LabelModel):
         cells = (signed_votes(L) + 1).astype(np.int64)  # vote index 0/1/2 for -1/0/+1
         log_joint = np.log(np.maximum(self.joint_, _FLOOR))
         log_prior = np.log(self.class_balance_)
-        scores = log_joint[np.arange(self.n_lfs_), cells].sum(axis=1)  # (n, 2)
         if self.posterior == "naive_bayes":
-            log_marginals = np.log(np.maximum(self.joint_.sum(axis=1), _FLOOR))  # (m, 2): P_i(y)
-            scores = scores - log_marginals.sum(axis=0) + log_prior
+            log_conditional = log_joint - np.log(np.maximum(self.joint_.sum(axis=1, keepdims=True), _FLOOR))
+            # The model takes abstains as independent of Y, so an abstain is no evidence: its factor is 1. This
+            # also holds where FlyingSquid's repair of negative cells made P(abstain | y) differ between classes.
+            log_conditional[:, 1, :] = 0.0
+            scores = log_conditional[np.arange(self.n_lfs_), cells].sum(axis=1) + log_prior  # (n, 2)
         else:
-            scores = scores - (self.n_lfs_ - 2) * log_prior
+            scores = log_joint[np.arange(self.n_lfs_), cells].sum(axis=1) - (self.n_lfs_ - 2) * log_prior
         scores -= scores.max(axis=1, keepdims=True)
         proba = np.exp(scores)
         return proba / proba.sum(axis=1, keepdims=True)

@@ -176,3 +176,21 @@ def test_vectorised_triplet_accuracies_equal_the_loop_exactly(aggregate, seed):
     M[rng.random((m, m)) < 0.3] = 0.0  # pairs that never co-vote give no candidate
     M = np.triu(M) + np.triu(M, 1).T
     np.testing.assert_array_equal(triplet_accuracies(M, aggregate), _triplet_accuracies_loop(M, aggregate))
+
+
+def test_abstains_carry_no_evidence_even_in_repaired_tables():
+    # A small noisy sample: FlyingSquid's repair of negative cells makes the tables' P_i(y) differ from the prior.
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 60)
+    votes, correct = rng.random((60, 5)) < 0.6, rng.random((60, 5)) < 0.7
+    L = np.where(votes, np.where(correct, y[:, None], 1 - y[:, None]), -1)
+    model = TripletLabelModel().fit(L)
+    assert not np.allclose(model.joint_.sum(axis=1), model.class_balance_, atol=1e-9), "tables were not repaired"
+    conditional = model.joint_ / model.joint_.sum(axis=1, keepdims=True)  # (m, 3, 2) P(s_i = v | y)
+    for row in L[:20]:
+        scores = model.class_balance_.copy()
+        for i, vote in enumerate(row):
+            if vote != -1:
+                scores = scores * conditional[i, 2 if vote == 1 else 0]
+        np.testing.assert_allclose(model.predict_proba(row[None])[0], scores / scores.sum(), rtol=1e-12)
+    np.testing.assert_allclose(model.predict_proba(np.full((2, 5), -1)), [model.class_balance_] * 2, rtol=0, atol=1e-15)
