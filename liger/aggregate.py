@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from liger.bootstrap import PREDICTIONS_FILE, interval, replicates_by_group
 from liger.io import write_text_atomic
 
 GROUP_KEYS = ("dataset", "embedding", "method", "tune_on")
@@ -21,17 +22,24 @@ SCORES = ("acc", "f1", "coverage")
 
 
 def collect(run_root: str | Path) -> list[dict]:
-    """Every complete ``metrics.json`` under ``run_root``, sorted by path."""
+    """Every complete ``metrics.json`` under ``run_root``, sorted by path, with its run's predictions (or None)."""
     runs = []
     for path in sorted(Path(run_root).rglob("metrics.json")):
         metrics = json.loads(path.read_text(encoding="utf-8"))
         metrics["tune_on"] = metrics["protocol"]["tune_on"]
+        predictions = path.with_name(PREDICTIONS_FILE)
+        metrics["predictions"] = json.loads(predictions.read_text(encoding="utf-8")) if predictions.is_file() else None
         runs.append(metrics)
     return runs
 
 
-def summarise(runs: list[dict]) -> list[dict]:
-    """One row per (dataset, embedding, method, tune_on); a repeated seed is an error, not an average."""
+def summarise(runs: list[dict], replicates: dict[tuple, np.ndarray] | None = None) -> list[dict]:
+    """One row per (dataset, embedding, method, tune_on); a repeated seed is an error, not an average.
+
+    Scores are means and population standard deviations (ddof 0) over seeds. With ``replicates``
+    (``liger.bootstrap.replicates_by_group``), each row also gets the 95% paired-bootstrap interval of its
+    test metric (empty where its runs recorded no predictions).
+    """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for run in runs:
         groups[tuple(run[k] for k in GROUP_KEYS)].append(run)
@@ -49,6 +57,10 @@ def summarise(runs: list[dict]) -> list[dict]:
                 values = np.array([m[split][name] for m in members])
                 row[f"{split}_{name}_mean"] = round(float(values.mean()), 4)
                 row[f"{split}_{name}_std"] = round(float(values.std(ddof=0)), 4)
+        if replicates is not None:
+            low, high = interval(replicates[key]) if key in replicates else (None, None)
+            row["test_metric_ci_low"] = None if low is None else round(low, 4)
+            row["test_metric_ci_high"] = None if high is None else round(high, 4)
         rows.append(row)
     return rows
 
@@ -79,18 +91,18 @@ def to_markdown(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_runs(rows: list[dict], note: str) -> dict[str, str]:
+def render_runs(rows: list[dict], note: str, replicates: dict[tuple, np.ndarray] | None = None) -> dict[str, str]:
     """The long table: one row per dataset, embedding, method and protocol."""
     return {"csv": to_csv(rows), "md": (note.strip() + "\n\n" if note.strip() else "") + to_markdown(rows)}
 
 
-def _render_paper(rows: list[dict], note: str) -> dict[str, str]:
+def _render_paper(rows: list[dict], note: str, replicates: dict[tuple, np.ndarray] | None = None) -> dict[str, str]:
     from liger.paper_table import render_paper_table
 
-    return render_paper_table(rows, note)
+    return render_paper_table(rows, note, replicates)
 
 
-#: Table layouts by name: each maps summary rows and a note to {suffix: text}.
+#: Table layouts by name: each maps summary rows, a note and bootstrap replicates to {suffix: text}.
 TABLES = {"runs": render_runs, "paper": _render_paper}
 
 
@@ -98,11 +110,13 @@ def write_tables(run_roots: list[str | Path], out: str | Path, *, table: str = "
     """Summarise every run under ``run_roots`` and write ``<out>.<suffix>`` atomically for each rendering."""
     if table not in TABLES:
         raise ValueError(f"table is {table!r}; expected one of {sorted(TABLES)}")
-    rows = summarise([run for root in run_roots for run in collect(root)])
-    if not rows:
+    runs = [run for root in run_roots for run in collect(root)]
+    if not runs:
         raise ValueError(f"no metrics.json under {', '.join(str(r) for r in run_roots)}")
+    replicates = replicates_by_group(runs, GROUP_KEYS)
+    rows = summarise(runs, replicates)
     written = []
-    for suffix, text in TABLES[table](rows, note).items():
+    for suffix, text in TABLES[table](rows, note, replicates).items():
         path = Path(f"{out}.{suffix}")
         write_text_atomic(path, text)
         written.append(path)

@@ -31,7 +31,7 @@ def fit_and_score(
     tune_on: str = "dev",
     progress: bool = True,
 ) -> dict:
-    """{"dev": scores, "test": scores, "hparams": chosen, "tried": [...], "fallbacks": [...]}.
+    """{"dev": scores, "test": scores, "hparams": chosen, "tried": [...], "fallbacks": [...], "predictions": {split: classes}}.
 
     ``tune_on="test"`` reproduces the reference code's leaky protocol and must be reported as such.
     """
@@ -151,10 +151,11 @@ def label_model_params(method: Mapping) -> dict:
 
 def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks, *, votes_decide: bool = False) -> dict:
     """Scores on dev and test; ``votes_decide``: predictions come from the votes alone (label models, Liger)."""
-    result = {"hparams": hparams, "tried": tried, "fallbacks": list(fallbacks)}
+    result = {"hparams": hparams, "tried": tried, "fallbacks": list(fallbacks), "predictions": {}}
     votes = {split: extended_votes(split) for split in ("train", "dev", "test")}
     for split in ("dev", "test"):
-        result[split] = score(dataset[split].y, predict(split), votes[split], n_classes=dataset.n_classes)
+        result["predictions"][split] = predict(split)
+        result[split] = score(dataset[split].y, result["predictions"][split], votes[split], n_classes=dataset.n_classes)
     result["train_coverage"] = coverage(votes["train"])
     if votes_decide:
         result["fallbacks"] += vote_fallbacks(dataset, votes)

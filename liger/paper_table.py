@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from liger.aggregate import to_csv
+from liger.aggregate import GROUP_KEYS, to_csv
+from liger.bootstrap import CONFIDENCE, N_BOOTSTRAP, interval
 
 #: Row order and display names; a method not listed is appended under its config name.
 METHOD_NAMES = {
@@ -26,6 +27,8 @@ METHOD_NAMES = {
     "temporal_label_model": "Temporal WS-LM (video)",
     "liger_temporal": "Liger, then temporal (video)",
 }
+INTERVAL_TEXT = (f"{CONFIDENCE:.0%} interval of a paired bootstrap over test rows and seeds ({N_BOOTSTRAP} "
+                 "replicates, liger/bootstrap.py)")
 DATASET_ORDER = ("spam", "weather", "spouse", "sms", "trec", "tennis", "rendered_video")
 LEAKY_SUFFIX = ", reference protocol (test-tuned) [LEAKY]"
 
@@ -49,15 +52,21 @@ PUBLISHED_LIFTS = {"WS-LM": 14.1, "WS-kNN / WS-Adapter": 11.8, "FS-kNN / FS-Adap
 LIFT_BASELINES = {"WS-LM": ("label_model", "snorkel_label_model"), "WS-kNN / WS-Adapter": ("ws_knn", "ws_adapter"), "FS-kNN / FS-Adapter": ("fs_knn", "fs_adapter")}
 
 
-def render_paper_table(rows: list[dict], note: str = "") -> dict[str, str]:
-    """{"csv": long rows, "md": pivoted table with anchors and lifts, "tex": booktabs table}."""
+def render_paper_table(rows: list[dict], note: str = "", replicates: dict[tuple, np.ndarray] | None = None) -> dict[str, str]:
+    """{"csv": long rows, "md": pivoted table with anchors and lifts, "tex": booktabs table}.
+
+    ``replicates`` (``liger.bootstrap.replicates_by_group``, keyed by ``liger.aggregate.GROUP_KEYS``) add the
+    intervals of the lifts and of Liger's differences from every other method.
+    """
     datasets = sorted({r["dataset"] for r in rows}, key=lambda d: (DATASET_ORDER.index(d) if d in DATASET_ORDER else 99, d))
     embeddings = sorted({r["embedding"] for r in rows})
     cells = _cells(rows)
     methods = _method_order(cells)
     best = _best_per_column(cells, datasets)
-    lifts = average_lifts(cells, datasets)
-    return {"csv": to_csv(rows), "md": _markdown(rows, datasets, embeddings, cells, methods, best, lifts, note),
+    lifts = average_lifts(cells, datasets, replicates)
+    differences = liger_differences(cells, datasets, methods, replicates) if replicates else {}
+    return {"csv": to_csv(rows),
+            "md": _markdown(rows, datasets, embeddings, cells, methods, best, lifts, differences, note),
             "tex": _latex(datasets, cells, methods, best, rows)}
 
 
@@ -74,8 +83,11 @@ def _cells(rows: list[dict]) -> dict[tuple[str, str], dict]:
         key = (_display(row), row["dataset"])
         if key in cells:
             raise ValueError(f"two rows for {key} (several embeddings?); render one embedding per table")
+        low, high = row.get("test_metric_ci_low"), row.get("test_metric_ci_high")
         cells[key] = {"mean": 100 * row[f"test_{metric}_mean"], "std": 100 * row[f"test_{metric}_std"],
-                      "n": row["n_seeds"], "leaky": row["tune_on"] == "test", "metric": row["metric"]}
+                      "n": row["n_seeds"], "leaky": row["tune_on"] == "test", "metric": row["metric"],
+                      "group": tuple(row[k] for k in GROUP_KEYS),
+                      "interval": None if low is None or high is None else (100 * low, 100 * high)}
     return cells
 
 
@@ -96,19 +108,44 @@ def _best_per_column(cells, datasets) -> dict[str, float]:
     return best
 
 
-def average_lifts(cells, datasets) -> dict[str, tuple[float, int]]:
-    """Mean over datasets of Liger minus the best of each baseline family there: {family: (lift, n datasets)}."""
+def average_lifts(cells, datasets, replicates=None) -> dict[str, tuple[float, int, tuple[float, float] | None]]:
+    """Mean over datasets of Liger minus the best of each baseline family there.
+
+    {family: (lift, n datasets, 95% interval or None)}; the interval takes the same mean and maxima replicate by
+    replicate (datasets resample independently), and is None unless every cell involved has replicates.
+    """
     lifts = {}
     for family, methods in LIFT_BASELINES.items():
-        gaps = []
+        gaps, replicate_gaps = [], []
         for dataset in datasets:
             liger = cells.get(("Liger", dataset))
-            baselines = [cells[(METHOD_NAMES[m], dataset)]["mean"] for m in methods if (METHOD_NAMES[m], dataset) in cells]
+            baselines = [cells[(METHOD_NAMES[m], dataset)] for m in methods if (METHOD_NAMES[m], dataset) in cells]
             if liger and baselines:
-                gaps.append(liger["mean"] - max(baselines))
+                gaps.append(liger["mean"] - max(b["mean"] for b in baselines))
+                groups = [liger["group"]] + [b["group"] for b in baselines]
+                if replicates and all(g in replicates for g in groups):
+                    best_baseline = np.max([replicates[b["group"]] for b in baselines], axis=0)
+                    replicate_gaps.append(100 * (replicates[liger["group"]] - best_baseline))
         if gaps:
-            lifts[family] = (float(np.mean(gaps)), len(gaps))
+            spread = interval(np.mean(replicate_gaps, axis=0)) if len(replicate_gaps) == len(gaps) else None
+            lifts[family] = (float(np.mean(gaps)), len(gaps), spread)
     return lifts
+
+
+def liger_differences(cells, datasets, methods, replicates) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """{(method, dataset): (Liger minus method, 95% interval)} in points, paired over test rows and seeds."""
+    differences = {}
+    for dataset in datasets:
+        liger = cells.get(("Liger", dataset))
+        if liger is None or liger["group"] not in replicates:
+            continue
+        for method in methods:
+            other = cells.get((method, dataset))
+            if method == "Liger" or other is None or other["leaky"] or other["group"] not in replicates:
+                continue
+            low, high = interval(100 * (replicates[liger["group"]] - replicates[other["group"]]))
+            differences[(method, dataset)] = (liger["mean"] - other["mean"], low, high)
+    return differences
 
 
 def _cell_text(cell: dict | None, best: float | None, bold: tuple[str, str], n_seeds: int = 0) -> str:
@@ -116,6 +153,8 @@ def _cell_text(cell: dict | None, best: float | None, bold: tuple[str, str], n_s
         return "–"
     text = f"{cell['mean']:.1f} ± {cell['std']:.1f}"
     text = f"{bold[0]}{text}{bold[1]}" if best is not None and not cell["leaky"] and round(cell["mean"], 1) == best else text
+    if cell.get("interval") is not None:
+        text += f" [{cell['interval'][0]:.1f}, {cell['interval'][1]:.1f}]"
     # A cell with fewer seeds than the table's others (an unfinished sweep) says so.
     return text + (f" ({cell['n']} seeds)" if cell["n"] < n_seeds else "")
 
@@ -134,27 +173,47 @@ def _embedding_caption(rows, datasets) -> str:
     return "; ".join(f"{embedding} ({', '.join(names)})" for embedding, names in columns.items())
 
 
-def _markdown(rows, datasets, embeddings, cells, methods, best, lifts, note) -> str:
+def _markdown(rows, datasets, embeddings, cells, methods, best, lifts, differences, note) -> str:
     seeds = sorted({r["n_seeds"] for r in rows})
     lines = [note.strip(), ""] if note.strip() else []
-    lines += [f"Test metric (points), mean ± std over {'/'.join(map(str, seeds))} seeds; embeddings: {_embedding_caption(rows, datasets)}. "
-              "Bold: best honest entry per column. Rows marked LEAKY choose hyperparameters on test labels.", ""]
+    with_intervals = any(c["interval"] is not None for c in cells.values())
+    lines += [f"Test metric (points), mean ± std over {'/'.join(map(str, seeds))} seeds (population std); embeddings: "
+              f"{_embedding_caption(rows, datasets)}. "
+              + (f"[low, high]: {INTERVAL_TEXT}. " if with_intervals else "")
+              + "Bold: best honest mean per column. Rows marked LEAKY choose hyperparameters on test labels.", ""]
     header = "| method | " + " | ".join(f"{d} ({_metric_label(cells, d)})" for d in datasets) + " |"
     lines += [header, "|---" * (len(datasets) + 1) + "|"]
     for method in methods:
         lines.append(f"| {method} | " + " | ".join(_cell_text(cells.get((method, d)), best.get(d), ("**", "**"), max(seeds))
                                                  for d in datasets) + " |")
+    if differences:
+        lines += ["", "## Liger minus each method (points)", "",
+                  f"Liger's mean minus the method's, with its {INTERVAL_TEXT}; * marks an interval that excludes 0.", "",
+                  "| Liger minus | " + " | ".join(datasets) + " |", "|---" * (len(datasets) + 1) + "|"]
+        for method in methods:
+            entries = [_difference_text(differences.get((method, d))) for d in datasets]
+            if any(e != "–" for e in entries):
+                lines.append(f"| {method} | " + " | ".join(entries) + " |")
     lines += ["", "## Average lift of Liger (points)", "",
-              "Mean over the datasets above of Liger minus the best method of the family on that dataset.", "",
-              "| over | ours | datasets | published (abstract, six tasks) |", "|---|---|---|---|"]
+              "Mean over the datasets above of Liger minus the best method of the family on that dataset"
+              + (f"; interval: the same statistic over the {INTERVAL_TEXT}s, datasets resampled independently." if with_intervals else "."),
+              "", "| over | ours | datasets | published (abstract, six tasks) |", "|---|---|---|---|"]
     for family, published in PUBLISHED_LIFTS.items():
         ours = lifts.get(family)
-        lines.append(f"| {family} | {'–' if ours is None else f'{ours[0]:+.1f}'} | {'–' if ours is None else ours[1]} | +{published} |")
+        text = "–" if ours is None else f"{ours[0]:+.1f}" + ("" if ours[2] is None else f" [{ours[2][0]:+.1f}, {ours[2][1]:+.1f}]")
+        lines.append(f"| {family} | {text} | {'–' if ours is None else ours[1]} | +{published} |")
     lines += ["", "## Published anchors (quoted, not recomputed)", "", "| dataset | method | value | metric | source | protocol |",
               "|---|---|---|---|---|---|"]
     for a in ANCHORS:
         lines.append(f"| {a['dataset']} | {a['method']} | {a['value']} | {a['metric']} | {a['source']} | {a['protocol']} |")
     return "\n".join(lines) + "\n"
+
+
+def _difference_text(difference: tuple[float, float, float] | None) -> str:
+    if difference is None:
+        return "–"
+    mean, low, high = difference
+    return f"{mean:+.1f} [{low:+.1f}, {high:+.1f}]" + ("*" if low > 0 or high < 0 else "")
 
 
 def _latex(datasets, cells, methods, best, rows) -> str:

@@ -12,8 +12,10 @@ from omegaconf import DictConfig, OmegaConf
 from threadpoolctl import threadpool_limits
 
 from liger.analysis import format_table, lf_summary
+from liger.bootstrap import PREDICTIONS_FILE
 from liger.config_check import validate_config
 from liger.data.dataset import Dataset
+from liger.data.fingerprint import dataset_fingerprint
 from liger.data.registry import load_dataset as load_registered
 from liger.embed import embed_dataset, load_precomputed, make_embedder
 from liger.experiment import fit_and_score
@@ -57,20 +59,21 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     """Run ``cfg`` and write ``metrics.json``, ``lf_summary.md`` and ``config_resolved.yaml`` into ``output_dir``."""
     validate_config(cfg)
     output_dir = Path(output_dir)
-    if cfg.get("resume", True):
-        finished = completed_run(output_dir, cfg)
-        if finished is not None:
-            log.info("%s already holds metrics.json for this config; skipped (resume=false reruns it)", output_dir)
-            print(results_table(finished))
-            return finished
     seed = cfg.seed
     tune_on = cfg.protocol.tune_on
     progress = bool(cfg.get("progress", True))
-    write_text_atomic(output_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     timings = {}
     start = time.perf_counter()
     dataset = load_dataset(cfg.dataset, progress=progress)
     timings["data_s"] = time.perf_counter() - start
+    fingerprint = dataset_fingerprint(dataset)
+    if cfg.get("resume", True):
+        finished = completed_run(output_dir, cfg, data_fingerprint=fingerprint)
+        if finished is not None:
+            log.info("%s already holds metrics.json for this config and data; skipped (resume=false reruns it)", output_dir)
+            print(results_table(finished))
+            return finished
+    write_text_atomic(output_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     start = time.perf_counter()
     embeddings = load_embeddings(cfg.embedding, dataset, cache_dir=cfg.get("cache_dir"), progress=progress)
     timings["embed_s"] = time.perf_counter() - start
@@ -88,6 +91,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         "method": cfg.method.name,
         "seed": seed,
         "metric": dataset.metric,
+        "data_fingerprint": fingerprint,
         "protocol": {"tune_on": tune_on, "leaky": leaky},
         "dev": result["dev"],
         "test": result["test"],
@@ -113,6 +117,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         tracker.log_file(output_dir / "lf_summary.md")
     # Timings vary between runs; keep them out of metrics.json so it is byte-reproducible.
     write_json_atomic(output_dir / "timings.json", metrics.pop("timings"))
+    write_json_atomic(output_dir / PREDICTIONS_FILE, predictions_record(dataset, result["predictions"]))
+    # Last: its presence marks a finished run (completed_run).
     write_json_atomic(output_dir / "metrics.json", metrics)
     print(results_table(metrics))
     return metrics
@@ -123,13 +129,24 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
 _NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir", "logger", "table_embedding")
 
 
-def completed_run(output_dir: Path, cfg: DictConfig) -> dict | None:
-    """The metrics of a finished run of the same config in ``output_dir``, else None.
+def predictions_record(dataset: Dataset, predictions: dict) -> dict:
+    """The class names and, per scored split, row ids, gold labels and predicted classes (for liger.bootstrap)."""
+    record = {"class_names": list(dataset.class_names), "splits": {}}
+    for split, predicted in predictions.items():
+        if len(predicted) != len(dataset[split]):
+            raise ValueError(f"{len(predicted)} predictions for the {len(dataset[split])} rows of split {split!r}")
+        record["splits"][split] = {"ids": list(dataset[split].ids), "y": [int(v) for v in dataset[split].y],
+                                   "predicted": [int(v) for v in predicted]}
+    return record
+
+
+def completed_run(output_dir: Path, cfg: DictConfig, *, data_fingerprint: str | None = None) -> dict | None:
+    """The metrics of a finished run of the same config (and, when given, the same data) in ``output_dir``, else None.
 
     ``metrics.json`` is written atomically and last, so its presence means the run finished.
     """
     metrics_file, config_file = output_dir / "metrics.json", output_dir / "config_resolved.yaml"
-    if not (metrics_file.is_file() and config_file.is_file()):
+    if not (metrics_file.is_file() and config_file.is_file() and (output_dir / PREDICTIONS_FILE).is_file()):
         return None
     try:
         stored = OmegaConf.to_container(OmegaConf.load(config_file), resolve=True)
@@ -143,6 +160,10 @@ def completed_run(output_dir: Path, cfg: DictConfig) -> dict | None:
         current.pop(key, None)
     if stored != current:
         log.warning("%s holds a run of a different config; it will be overwritten", output_dir)
+        return None
+    if data_fingerprint is not None and metrics.get("data_fingerprint") != data_fingerprint:
+        log.warning("%s holds a run of this config made from other data (fingerprint %s, now %s); it will be overwritten",
+                    output_dir, metrics.get("data_fingerprint"), data_fingerprint)
         return None
     return metrics
 

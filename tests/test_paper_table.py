@@ -77,3 +77,36 @@ def test_a_cell_with_fewer_seeds_says_so(rows):
     md = render_paper_table(rows + [row("spam", "ws_adapter", 0.79, seeds=3)])["md"]
     assert "| WS-Adapter | 79.0 ± 1.0 (3 seeds) | 45.0 ± 1.0 |" in md
     assert "(5 seeds)" not in md
+
+
+def test_intervals_differences_and_lift_intervals_come_from_paired_replicates():
+    import numpy as np
+
+    from liger.aggregate import GROUP_KEYS, summarise
+    from liger.bootstrap import replicates_by_group
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+
+    def run(method, seed, accuracy):
+        predicted = np.where(rng.random(200) < accuracy, y, 1 - y)
+        scores = {"acc": float(np.mean(predicted == y)), "f1": 0.5, "coverage": 1.0}
+        return {"dataset": "spam", "embedding": "minilm", "method": method, "tune_on": "dev", "seed": seed,
+                "metric": "accuracy", "dev": scores, "test": scores,
+                "predictions": {"class_names": ["ham", "spam"],
+                                "splits": {"test": {"ids": [f"r{i}" for i in range(200)], "y": y.tolist(),
+                                                    "predicted": predicted.tolist()}}}}
+
+    runs = [run(m, s, a) for m, a in (("liger", 0.9), ("label_model", 0.6), ("fs_knn", 0.89)) for s in range(3)]
+    replicates = replicates_by_group(runs, GROUP_KEYS, n_bootstrap=500)
+    rows = summarise(runs, replicates)
+    md = render_paper_table(rows, replicates=replicates)["md"]
+    liger = next(r for r in rows if r["method"] == "liger")
+    assert liger["test_metric_ci_low"] < liger["test_acc_mean"] < liger["test_metric_ci_high"]
+    assert f"[{100 * liger['test_metric_ci_low']:.1f}, {100 * liger['test_metric_ci_high']:.1f}]" in md
+    differences = md.split("## Liger minus each method")[1].split("## Average lift")[0]
+    ws_lm = next(line for line in differences.splitlines() if line.startswith("| WS-LM (triplet) |"))
+    fs_knn = next(line for line in differences.splitlines() if line.startswith("| FS-kNN |"))
+    assert ws_lm.endswith("]* |")  # a 30-point gap on 200 rows: the interval excludes 0
+    assert fs_knn.endswith("] |")  # a 1-point gap: it does not
+    assert "| WS-LM | +" in md and "| WS-LM | +" in md.split("## Average lift")[1]

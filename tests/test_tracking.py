@@ -259,5 +259,6 @@ def test_the_logger_choice_does_not_invalidate_finished_runs(tmp_path):
     for stored in (before_loggers, composed(*overrides, "logger=none")):
         (tmp_path / "config_resolved.yaml").write_text(OmegaConf.to_yaml(stored, resolve=True))
         (tmp_path / "metrics.json").write_text('{"seed": 0}')
+        (tmp_path / "predictions.json").write_text("{}")
         for current in ("logger=none", "logger=wandb"):
             assert completed_run(tmp_path, composed(*overrides, current)) == {"seed": 0}, (stored.get("logger"), current)

@@ -32,10 +32,11 @@ def _weather(params: dict[str, Any], progress: bool) -> Dataset:
 
 
 def _spouse(params: dict[str, Any], progress: bool) -> Dataset:
-    from liger.data.spouse import N_DEV, SPLIT_SEED, load_spouse
+    from liger.data.spouse import CANDIDATE_TEXT, N_DEV, SPLIT_SEED, load_spouse
 
     return load_spouse(require_path(params), split_seed=params.get("split_seed", SPLIT_SEED),
-                       n_dev=params.get("n_dev", N_DEV), progress=progress)
+                       n_dev=params.get("n_dev", N_DEV), candidate_text=params.get("candidate_text", CANDIDATE_TEXT),
+                       progress=progress)
 
 
 def _tennis(params: dict[str, Any], progress: bool) -> Dataset:

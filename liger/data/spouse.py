@@ -13,6 +13,13 @@ the split is rebuilt from the two labeled files:
   least ``n_dev`` (default 500) candidates, so no sentence is in both; test = the rest.
 
 Rows keep their file order within a split; row ids are ``spouse:<file>:<line>`` (0-based line).
+
+Texts (``candidate_text``): a sentence often holds several candidates (92 of 871 test sentences hold
+both a spouse and a non-spouse pair), so embedding the bare sentence gives them one vector that no
+method can separate. The default, ``"question"``, appends the candidate's question to the sentence,
+``"<sentence, stripped> Are <person1> and <person2> spouses?"`` (the paper's prompt, at the end where it
+helped there); ``"marked"`` wraps each person's tokens in brackets instead; ``"sentence"`` is the
+bare sentence (the same text for every candidate of a sentence).
 ``extra["person_names"][split]`` holds each row's (person 1, person 2); ``extra["text_fields"][split]``
 the same as ``{"person1": ..., "person2": ...}``, for prompt templates such as
 ``"Are {person1} and {person2} spouses? {text}"`` (``liger.embed.embed_dataset``).
@@ -38,6 +45,8 @@ TRAIN_FILE, LABELED_FILE, KNOWN_SPOUSES_FILE = "dev.jsonl", "test.jsonl", "dbped
 # The tutorial's (1 + y) // 2: unknown (0) counts as not spouses.
 SOURCE_TO_CLASS = {1: 1, -1: 0, 0: 0}
 CLASS_NAMES = ("not_spouse", "spouse")
+CANDIDATE_TEXTS = ("question", "marked", "sentence")
+CANDIDATE_TEXT = "question"
 _FIELDS = {"sentence", "tokens", "person1_word_idx", "person2_word_idx", "label"}
 
 
@@ -107,14 +116,33 @@ def person_names(candidates: Sequence[SpouseCandidate]) -> list[tuple[str, str]]
     return [(person_name(c, 1), person_name(c, 2)) for c in candidates]
 
 
+def embedding_text(candidate: SpouseCandidate, form: str = CANDIDATE_TEXT) -> str:
+    """The text embedded for one candidate: see ``candidate_text`` in the module docstring."""
+    if form == "question":
+        return f"{candidate.sentence.strip()} Are {person_name(candidate, 1)} and {person_name(candidate, 2)} spouses?"
+    if form == "marked":
+        tokens = list(candidate.tokens)
+        # The later span first, so the earlier span's indices still hold.
+        for start, end in (candidate.person2_word_idx, candidate.person1_word_idx):
+            tokens[start] = "[ " + tokens[start]
+            tokens[end] = tokens[end] + " ]"
+        return " ".join(tokens)
+    if form == "sentence":
+        return candidate.sentence
+    raise ValueError(f"candidate_text is {form!r}; expected one of {list(CANDIDATE_TEXTS)}")
+
+
 def text_fields(candidates: Sequence[SpouseCandidate]) -> dict[str, tuple[str, ...]]:
     """``{"person1": names, "person2": names}``, one per candidate: what a prompt may name besides ``{text}``."""
     names = person_names(candidates)
     return {"person1": tuple(first for first, _ in names), "person2": tuple(second for _, second in names)}
 
 
-def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int = N_DEV, progress: bool = True) -> Dataset:
+def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int = N_DEV,
+                candidate_text: str = CANDIDATE_TEXT, progress: bool = True) -> Dataset:
     """The spouse dataset on the rebuilt split (module docstring), nine tutorial LFs, metric F1."""
+    if candidate_text not in CANDIDATE_TEXTS:
+        raise ValueError(f"candidate_text is {candidate_text!r}; expected one of {list(CANDIDATE_TEXTS)}")
     folder = _check_folder(folder)
     lfs = spouse_lfs(load_known_spouses(folder / KNOWN_SPOUSES_FILE))
     candidates = spouse_split(folder, split_seed=split_seed, n_dev=n_dev)
@@ -122,7 +150,8 @@ def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int 
     for name, rows in candidates.items():
         L = apply_lfs(lfs, rows, progress=progress, desc=f"spouse LFs ({name})")
         y = None if name == "train" else np.array([c.label for c in rows], dtype=np.int64)
-        splits[name] = Split(name, L, ids=tuple(c.row_id for c in rows), y=y, texts=tuple(c.sentence for c in rows))
+        texts = tuple(embedding_text(c, candidate_text) for c in rows)
+        splits[name] = Split(name, L, ids=tuple(c.row_id for c in rows), y=y, texts=texts)
     sizes = " / ".join(f"{name} {len(rows)}" for name, rows in candidates.items())
     return Dataset(
         name="spouse",
@@ -132,7 +161,7 @@ def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int 
         metric="f1",
         description=(
             f"Snorkel spouse tutorial data, REBUILT SPLIT (not the paper's): train = {TRAIN_FILE} (labels dropped), "
-            f"dev / test = {LABELED_FILE} divided by sentence with seed {split_seed}; {sizes}"
+            f"dev / test = {LABELED_FILE} divided by sentence with seed {split_seed}; {sizes}; texts: {candidate_text}"
         ),
         extra={
             "person_names": {name: tuple(person_names(rows)) for name, rows in candidates.items()},

@@ -337,8 +337,9 @@ def fit_and_score_temporal(method: dict, dataset, embeddings, *, seed: int, tune
     result = {"hparams": {"base": base, "window": window, "persistence": name, "persistence_value": round(persistence, 6),
                           "class_balance": [round(float(b), 4) for b in balance],
                           f"selection_{dataset.metric}": round(float(best_key[0]), 6), **base_hparams},
-              "tried": tried, "fallbacks": fallbacks}
+              "tried": tried, "fallbacks": fallbacks, "predictions": {}}
     for split in ("dev", "test"):
-        result[split] = score(dataset[split].y, predict(split, window, persistence, balance), votes(split), n_classes=2)
+        result["predictions"][split] = predict(split, window, persistence, balance)
+        result[split] = score(dataset[split].y, result["predictions"][split], votes(split), n_classes=2)
     result["train_coverage"] = coverage(votes("train"))
     return result

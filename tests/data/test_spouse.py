@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from liger.data.registry import load_dataset
-from liger.data.spouse import load_spouse, person_names, read_candidates, spouse_split
+from liger.data.spouse import CANDIDATE_TEXTS, SpouseCandidate, embedding_text, load_spouse, person_names, read_candidates, spouse_split
 from liger.lfs.apply import apply_lfs
 from liger.lfs.spouse import load_known_spouses, spouse_lfs
 
@@ -51,7 +51,7 @@ def test_train_is_all_of_dev_jsonl_without_labels(spouse, raw):
     train = spouse["train"]
     assert len(train) == 2811 and train.y is None
     assert [_source(i) for i in train.ids] == [("dev.jsonl", k) for k in range(2811)]
-    assert train.texts == tuple(r["sentence"] for r in raw["dev.jsonl"])
+    assert all(text.startswith(r["sentence"].strip() + " Are ") for text, r in zip(train.texts, raw["dev.jsonl"]))
 
 
 @pytest.mark.shared_data
@@ -79,11 +79,12 @@ def test_labels_texts_and_names_match_the_raw_file(spouse, raw, split):
     expected = [{1: 1, -1: 0, 0: 0}[r["label"]] for r in records]
     np.testing.assert_array_equal(spouse[split].y, expected)
     assert {r["label"] for r in records} == {1, -1, 0}  # all three source labels occur and were mapped
-    assert spouse[split].texts == tuple(r["sentence"] for r in records)
     names = tuple(
         tuple(" ".join(r["tokens"][a : b + 1]) for a, b in (r["person1_word_idx"], r["person2_word_idx"])) for r in records
     )
     assert spouse.extra["person_names"][split] == names
+    # The default text is the candidate's: the sentence, then the question naming its two people.
+    assert spouse[split].texts == tuple(f"{r['sentence'].strip()} Are {a} and {b} spouses?" for r, (a, b) in zip(records, names))
 
 
 @pytest.mark.shared_data
@@ -198,3 +199,44 @@ def test_bad_records_raise_naming_file_and_line(tmp_path, bad, match):
 def test_n_dev_out_of_range_raises(tmp_path, n_dev):
     with pytest.raises(ValueError, match=f"n_dev is {n_dev}"):
         load_spouse(_tiny(tmp_path / "s"), n_dev=n_dev, progress=False)
+
+
+# --- candidate texts ---------------------------------------------------------------------------
+
+
+def _candidates_of_one_sentence():
+    tokens = ("Ann", "Lee", "met", "Bob", "Ray", "and", "Cy", ".")
+    sentence = "Ann Lee met Bob Ray and Cy."
+    return (SpouseCandidate("a", sentence, tokens, (0, 1), (3, 4), 1), SpouseCandidate("b", sentence, tokens, (3, 4), (6, 6), 0))
+
+
+def test_candidate_texts_tell_two_candidates_of_one_sentence_apart():
+    first, second = _candidates_of_one_sentence()
+    assert embedding_text(first, "question") == "Ann Lee met Bob Ray and Cy. Are Ann Lee and Bob Ray spouses?"
+    assert embedding_text(first, "marked") == "[ Ann Lee ] met [ Bob Ray ] and Cy ."
+    assert embedding_text(second, "marked") == "Ann Lee met [ Bob Ray ] and [ Cy ] ."
+    assert embedding_text(first, "sentence") == embedding_text(second, "sentence") == first.sentence
+    for form in ("question", "marked"):
+        assert embedding_text(first, form) != embedding_text(second, form)
+    with pytest.raises(ValueError, match="candidate_text is 'bare'; expected one of"):
+        embedding_text(first, "bare")
+
+
+def test_two_candidates_of_one_sentence_get_different_minilm_vectors():
+    from liger.embed import make_embedder
+
+    texts = [embedding_text(c) for c in _candidates_of_one_sentence()]
+    vectors = make_embedder("minilm").embed(texts)
+    assert vectors.shape == (2, 384) and not np.allclose(vectors[0], vectors[1], atol=1e-3)
+
+
+@pytest.mark.shared_data
+def test_every_candidate_text_loads_and_the_config_chooses_it(folder):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose("config", overrides=["dataset=spouse", f"data_dir={folder.parent}", "dataset.candidate_text=marked"])
+    params = OmegaConf.to_container(cfg.dataset, resolve=True)
+    marked = load_dataset(params, progress=False)
+    assert marked["dev"].texts[0].count("[ ") == 2 and "texts: marked" in marked.description
+    assert set(CANDIDATE_TEXTS) == {"question", "marked", "sentence"}
+    with pytest.raises(ValueError, match="candidate_text is 'x'"):
+        load_dataset({**params, "candidate_text": "x"}, progress=False)
