@@ -110,3 +110,10 @@ def test_intervals_differences_and_lift_intervals_come_from_paired_replicates():
     assert ws_lm.endswith("]* |")  # a 30-point gap on 200 rows: the interval excludes 0
     assert fs_knn.endswith("] |")  # a 1-point gap: it does not
     assert "| WS-LM | +" in md and "| WS-LM | +" in md.split("## Average lift")[1]
+
+
+def test_a_footnoted_column_is_marked_explained_and_left_out_of_the_lifts(rows):
+    md = render_paper_table(rows + [row("sms_wrench", "label_model", 0.05, metric="f1"),
+                                    row("sms_wrench", "liger", 0.90, metric="f1")])["md"]
+    assert "| sms_wrench (F1)† |" in md and "† sms_wrench: WRENCH's sms LF votes as shipped." in md
+    assert "| WS-LM | +8.5 | 2 | +14.1 |" in md  # as without the column: (87-80 + 50-40)/2
