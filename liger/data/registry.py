@@ -28,7 +28,17 @@ def _weather(params: dict[str, Any], progress: bool) -> Dataset:
 
     return load_weather(require_path(params), split_seed=params.get("split_seed", SPLIT_SEED),
                         n_dev=params.get("n_dev", N_DEV), n_test=params.get("n_test", N_TEST),
-                        crowd_answers=params.get("crowd_answers", "tutorial"))
+                        worker_lfs=params.get("worker_lfs", "positive_negative"),
+                        name=params.get("name", "weather"), progress=progress)
+
+
+def _weather_crowd(params: dict[str, Any], progress: bool) -> Dataset:
+    from liger.data.weather import N_DEV, N_TEST, SPLIT_SEED, load_weather_crowd
+
+    return load_weather_crowd(require_path(params), split_seed=params.get("split_seed", SPLIT_SEED),
+                              n_dev=params.get("n_dev", N_DEV), n_test=params.get("n_test", N_TEST),
+                              crowd_answers=params.get("crowd_answers", "tutorial"),
+                              name=params.get("name", "weather_crowd"))
 
 
 def _spouse(params: dict[str, Any], progress: bool) -> Dataset:
@@ -64,6 +74,7 @@ LOADERS: dict[str, Callable[[dict[str, Any], bool], Dataset]] = {
     "spam": _spam,
     "wrench": _wrench,
     "weather": _weather,
+    "weather_crowd": _weather_crowd,
     "spouse": _spouse,
     "tennis": _tennis,
     "wrench_video": _wrench_video,

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from liger.labels import ABSTAIN
 from liger.lfs.apply import LabelingFunction, labeling_function
+from liger.lfs.sentiment import textblob_sentiment
 
 HAM, SPAM = 0, 1
 
@@ -72,22 +73,14 @@ def has_person_name(text: str) -> int:
     return HAM if any(_CAPITALISED.match(t) and t.lower() in first_names for t in tokens) else ABSTAIN
 
 
-@lru_cache(maxsize=4096)
-def _sentiment(text: str) -> tuple[float, float]:
-    from textblob import TextBlob
-
-    sentiment = TextBlob(text).sentiment
-    return float(sentiment.polarity), float(sentiment.subjectivity)
-
-
 @labeling_function()
 def textblob_polarity(text: str) -> int:
-    return HAM if _sentiment(text)[0] > 0.9 else ABSTAIN
+    return HAM if textblob_sentiment(text)[0] > 0.9 else ABSTAIN
 
 
 @labeling_function()
 def textblob_subjectivity(text: str) -> int:
-    return HAM if _sentiment(text)[1] >= 0.5 else ABSTAIN
+    return HAM if textblob_sentiment(text)[1] >= 0.5 else ABSTAIN
 
 
 SPAM_LFS: tuple[LabelingFunction, ...] = (

@@ -91,7 +91,7 @@ def test_lf_on_handcrafted_text(name, text, expected):
 )
 def test_textblob_thresholds(monkeypatch, name, sentiment, expected):
     # Thresholds only; the TextBlob scores themselves are checked against the official columns.
-    monkeypatch.setattr(spam_lfs, "_sentiment", lambda text: sentiment)
+    monkeypatch.setattr(spam_lfs, "textblob_sentiment", lambda text: sentiment)
     assert LF[name]("anything") == expected
 
 
