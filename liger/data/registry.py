@@ -23,6 +23,12 @@ def _wrench(params: dict[str, Any], progress: bool) -> Dataset:
     return load_wrench(require_path(params), name=params.get("name"), metric=params.get("metric", "accuracy"))
 
 
+def _sms(params: dict[str, Any], progress: bool) -> Dataset:
+    from liger.data.sms import load_sms
+
+    return load_sms(require_path(params), name=params.get("name", "sms"), metric=params.get("metric", "f1"), progress=progress)
+
+
 def _weather(params: dict[str, Any], progress: bool) -> Dataset:
     from liger.data.weather import N_DEV, N_TEST, SPLIT_SEED, load_weather
 
@@ -73,6 +79,7 @@ def _rendered_video(params: dict[str, Any], progress: bool) -> Dataset:
 LOADERS: dict[str, Callable[[dict[str, Any], bool], Dataset]] = {
     "spam": _spam,
     "wrench": _wrench,
+    "sms": _sms,
     "weather": _weather,
     "weather_crowd": _weather_crowd,
     "spouse": _spouse,

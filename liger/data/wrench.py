@@ -34,6 +34,25 @@ def split_records(folder: Path):
         yield split_name, path, json.loads(path.read_text(encoding="utf-8"))
 
 
+def read_weak_labels(path: Path, records: dict) -> np.ndarray:
+    """The (n, m) matrix of the records' ``weak_labels`` in file order, int64; ragged rows name the file."""
+    # numpy rejects ragged rows with its own message; check first so the error names the file.
+    if len({len(record["weak_labels"]) for record in records.values()}) > 1:
+        raise ValueError(f"{path}: weak_labels have uneven lengths; expected one vote per LF in every row")
+    L = np.array([record["weak_labels"] for record in records.values()], dtype=np.int64)
+    if L.ndim != 2:
+        raise ValueError(f"{path}: weak_labels form an array of shape {L.shape}; expected one list of votes per row")
+    return L
+
+
+def split_rows(split_name: str, records: dict) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray | None]:
+    """Row ids (``<split>:<record id>``), texts and gold labels in file order; train labels are dropped (None)."""
+    ids = tuple(f"{split_name}:{record_id}" for record_id in records)
+    texts = tuple(record["data"].get("text", "") for record in records.values())
+    y = None if split_name == "train" else np.array([record["label"] for record in records.values()], dtype=np.int64)
+    return ids, texts, y
+
+
 def load_wrench(folder: str | Path, *, name: str | None = None, metric: Metric = "accuracy") -> Dataset:
     folder = Path(folder)
     if not folder.is_dir():
@@ -41,16 +60,10 @@ def load_wrench(folder: str | Path, *, name: str | None = None, metric: Metric =
     class_names = read_class_names(folder)
     splits, n_lfs = {}, None
     for split_name, path, records in split_records(folder):
-        ids = tuple(records)
-        # numpy rejects ragged rows with its own message; check first so the error names the file.
-        ragged = len({len(records[i]["weak_labels"]) for i in ids}) > 1
-        L = None if ragged else np.array([records[i]["weak_labels"] for i in ids], dtype=np.int64)
-        if L is None or L.ndim != 2:
-            raise ValueError(f"{path}: weak_labels have uneven lengths; expected one vote per LF in every row")
+        L = read_weak_labels(path, records)
         n_lfs = L.shape[1] if n_lfs is None else n_lfs
-        texts = tuple(records[i]["data"].get("text", "") for i in ids)
-        y = None if split_name == "train" else np.array([records[i]["label"] for i in ids], dtype=np.int64)
-        splits[split_name] = Split(split_name, L, ids=tuple(f"{split_name}:{i}" for i in ids), y=y, texts=texts)
+        ids, texts, y = split_rows(split_name, records)
+        splits[split_name] = Split(split_name, L, ids=ids, y=y, texts=texts)
     return Dataset(
         name=name or folder.name,
         splits=splits,
