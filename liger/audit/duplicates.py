@@ -21,11 +21,12 @@ TITLE = "Duplicates within and across splits"
 #: A labelled split sharing this share of its rows with another split is flagged: an FS method or a
 #: neighbour-based extension can copy the answer for those rows.
 OVERLAP_SHARE = 0.05
-#: Identical labelled rows with different gold labels in at least this share of duplicate groups: label noise or a key that misses part of the row.
+#: Identical labelled rows with different gold labels in this share of duplicate groups: label noise, or a row
+#: identity that misses part of the input (a few conflicts happen in any crowd-labelled set).
 LABEL_CONFLICT_SHARE = 0.1
 #: Identical rows involving dev or test disagree on LF votes this much more often than train-only duplicates ...
 VOTE_DISAGREEMENT_GAP = 0.25
-#: ... judged on at least this many duplicate groups (on each side).
+#: ... judged on at least this many duplicate groups on each side: one or two groups say nothing about a rate.
 MIN_GROUPS = 5
 
 

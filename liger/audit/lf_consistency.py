@@ -111,12 +111,12 @@ def check_lf_consistency(dataset: Dataset) -> CheckResult:
     for j, lf in enumerate(dataset.lf_names):
         fires = train_L[:, j] != ABSTAIN
         if fires.sum() < MIN_TRAIN_FIRINGS:
-            skipped["fewer than MIN_TRAIN_FIRINGS train firings"] += 1
+            skipped[f"fewer than {MIN_TRAIN_FIRINGS} train firings (MIN_TRAIN_FIRINGS)"] += 1
             continue
         held_hits, held_n = heldout_share(X["train"], fires)
         held = held_hits / held_n
         if held < MIN_HELDOUT_SHARE:
-            skipped["no characteristic tokens (held-out train share below MIN_HELDOUT_SHARE)"] += 1
+            skipped[f"no characteristic tokens (held-out train share below {MIN_HELDOUT_SHARE}, MIN_HELDOUT_SHARE)"] += 1
             continue
         columns = characteristic_tokens(X["train"], fires)
         row = {"lf": lf, "tokens": [vocabulary[k] for k in columns], "train_firings": int(fires.sum()), "heldout_train_share": held}

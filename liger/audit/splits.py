@@ -20,13 +20,13 @@ MAX_BALANCE_SHIFT = 0.2
 COVERAGE_RATIO = 5.0
 #: ... provided a Poisson test against train's rate agrees (many LFs are tested: keep it strict).
 COVERAGE_P = 1e-6
-#: Precision is judged only on at least this many votes for one class.
+#: Precision is judged on at least this many votes for one class: fewer cannot fall below a class share at ANTI_P.
 MIN_VOTES = 10
 #: Votes for class c right less often than c's share of the split (one-sided binomial p below this) point away from c.
 ANTI_P = 1e-3
-#: An LF with this many train votes that never voted class c there ...
+#: An LF with this many train votes that never voted class c there (enough to have shown c if it votes c) ...
 MIN_TRAIN_VOTES_FOR_POLARITY = 20
-#: ... and votes c this often on another split has changed polarity.
+#: ... and votes c this often on another split has changed polarity (one or two could be a rare branch of a rule).
 MIN_NEW_POLARITY_VOTES = 5
 
 

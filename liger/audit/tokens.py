@@ -23,16 +23,18 @@ CHECK = "label_tokens"
 TITLE = "Tokens that predict the label on one split only"
 POSITIONS: tuple[Position, ...] = ("first", "last", "any")
 
-#: A token's purity is judged on at least this many rows.
+#: A token's purity is judged on at least this many rows: two rows of a rare class (trec ABBR, 2%) pass the binomial test alone.
 MIN_SUPPORT = 3
 #: Near-perfect: at least this share of the token's rows carry its majority class ...
 MIN_PURITY = 0.9
 #: ... and the class's share of the split could produce that purity with probability at most this
 #: (binomial tail): a majority class at 94% (spouse) makes purity 0.9 cheap, this test does not.
 MAX_P_VALUE = 1e-3
-#: On another split the token is "absent" when at least this many times rarer there (per row).
+#: On another split the token is "absent" when at least this many times rarer there (per row): a model fit there
+#: has hardly seen it, so whatever it predicts on this split was not learned.
 RARITY_RATIO = 10.0
-#: On another labelled split it is "uninformative" when its rows carry that class this much less often.
+#: On another labelled split it is "uninformative" when its rows carry that class this much less often (0.9 -> 0.4):
+#: the token means something else there.
 UNINFORMATIVE_DROP = 0.5
 #: Flag a split when split-specific tokens at one position cover this share of its rows: drift
 #: between sources leaves a few such tokens (spam's test video: "shakira" first, 6% of rows), a leak most rows.
