@@ -43,7 +43,7 @@ def cached_embed(
         return embedder.embed(texts, progress=progress)
     identity = embedder.identity()
     key = cache_key(identity, dataset, split, texts, prompt)
-    array_path = Path(cache_dir) / identity["provider"] / dataset / f"{split}-{key[:24]}.npy"
+    array_path = entry_path(cache_dir, identity, dataset, split, key)
     cached = _read_entry(array_path, n_rows=len(texts))
     if cached is not None:
         return cached
@@ -55,6 +55,25 @@ def cached_embed(
          "split": split, "prompt": prompt, "key": key},
     )
     return E
+
+
+def entry_path(cache_dir: str | Path, identity: dict, dataset: str, split: str, key: str) -> Path:
+    """Where the entry with ``key`` (from ``cache_key``) lives: ``<cache_dir>/<provider>/<dataset>/<split>-<key prefix>.npy``."""
+    return Path(cache_dir) / identity["provider"] / dataset / f"{split}-{key[:24]}.npy"
+
+
+def read_cached(
+    identity: dict,
+    texts: Sequence[str],
+    *,
+    dataset: str,
+    split: str,
+    cache_dir: str | Path,
+    prompt: str | None = None,
+) -> np.ndarray | None:
+    """The cached embeddings of ``texts`` if a valid entry exists, else None; never computes (for audits)."""
+    key = cache_key(identity, dataset, split, texts, prompt)
+    return _read_entry(entry_path(cache_dir, identity, dataset, split, key), n_rows=len(texts))
 
 
 def _read_entry(array_path: Path, *, n_rows: int) -> np.ndarray | None:
