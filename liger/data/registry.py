@@ -52,7 +52,7 @@ def _spouse(params: dict[str, Any], progress: bool) -> Dataset:
 
     return load_spouse(require_path(params), split_seed=params.get("split_seed", SPLIT_SEED),
                        n_dev=params.get("n_dev", N_DEV), candidate_text=params.get("candidate_text", CANDIDATE_TEXT),
-                       progress=progress)
+                       name=params.get("name", "spouse"), progress=progress)
 
 
 def _tennis(params: dict[str, Any], progress: bool) -> Dataset:

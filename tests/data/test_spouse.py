@@ -28,6 +28,13 @@ def _source(row_id):
     return file_name, int(line)
 
 
+def _marked(record) -> str:
+    """The raw record's tokens with "[" and "]" tokens inserted around each person's span."""
+    (a, b), (c, d) = record["person1_word_idx"], record["person2_word_idx"]
+    t = record["tokens"]
+    return " ".join(t[:a] + ["["] + t[a : b + 1] + ["]"] + t[b + 1 : c] + ["["] + t[c : d + 1] + ["]"] + t[d + 1 :])
+
+
 # --- shared data ------------------------------------------------------------------------------
 
 
@@ -51,7 +58,7 @@ def test_train_is_all_of_dev_jsonl_without_labels(spouse, raw):
     train = spouse["train"]
     assert len(train) == 2811 and train.y is None
     assert [_source(i) for i in train.ids] == [("dev.jsonl", k) for k in range(2811)]
-    assert all(text.startswith(r["sentence"].strip() + " Are ") for text, r in zip(train.texts, raw["dev.jsonl"]))
+    assert list(train.texts) == [_marked(r) for r in raw["dev.jsonl"]]
 
 
 @pytest.mark.shared_data
@@ -83,8 +90,8 @@ def test_labels_texts_and_names_match_the_raw_file(spouse, raw, split):
         tuple(" ".join(r["tokens"][a : b + 1]) for a, b in (r["person1_word_idx"], r["person2_word_idx"])) for r in records
     )
     assert spouse.extra["person_names"][split] == names
-    # The default text is the candidate's: the sentence, then the question naming its two people.
-    assert spouse[split].texts == tuple(f"{r['sentence'].strip()} Are {a} and {b} spouses?" for r, (a, b) in zip(records, names))
+    # The default text is the candidate's: the sentence's tokens with its two people bracketed.
+    assert list(spouse[split].texts) == [_marked(r) for r in records]
 
 
 @pytest.mark.shared_data
@@ -233,10 +240,10 @@ def test_two_candidates_of_one_sentence_get_different_minilm_vectors():
 @pytest.mark.shared_data
 def test_every_candidate_text_loads_and_the_config_chooses_it(folder):
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose("config", overrides=["dataset=spouse", f"data_dir={folder.parent}", "dataset.candidate_text=marked"])
+        cfg = compose("config", overrides=["dataset=spouse", f"data_dir={folder.parent}", "dataset.candidate_text=question"])
     params = OmegaConf.to_container(cfg.dataset, resolve=True)
-    marked = load_dataset(params, progress=False)
-    assert marked["dev"].texts[0].count("[ ") == 2 and "texts: marked" in marked.description
+    question = load_dataset(params, progress=False)
+    assert question["dev"].texts[0].endswith(" spouses?") and "texts: question" in question.description
     assert set(CANDIDATE_TEXTS) == {"question", "marked", "sentence"}
     with pytest.raises(ValueError, match="candidate_text is 'x'"):
         load_dataset({**params, "candidate_text": "x"}, progress=False)
