@@ -198,7 +198,7 @@ def test_config_composes_and_cells_take_the_runs_seed(tmp_path):
 
 def fake_loaders(monkeypatch: pytest.MonkeyPatch) -> None:
     """Synthetic stand-ins for the loaders: 'spam' is smooth, 'weather' rough; 'random' and prompts add noise."""
-    data = {"spam": synthetic(1.0, seed=0), "weather": synthetic(0.3, seed=2), "spouse": synthetic(0.9, seed=3)}
+    data = {"spam": synthetic(1.0, seed=0), "weather": synthetic(0.3, seed=2), "spouse_sentence": synthetic(0.9, seed=3)}
 
     def fake_embeddings(embedding_cfg, dataset, **kwargs):
         E = next(E for d, E in data.values() if d is dataset)
