@@ -47,14 +47,27 @@ def fit_adapter(E: np.ndarray, targets: np.ndarray, *, hidden: int, n_classes: i
 
 
 def fit_logreg(E: np.ndarray, targets: np.ndarray, *, C: float, n_classes: int, random_state: int,
-               max_iter: int = 1000) -> LogisticRegression:
+               class_weight: str | None = None, max_iter: int = 1000) -> LogisticRegression:
     """L2 logistic regression (multinomial for K > 2). ``targets`` as for ``fit_adapter``.
 
-    Unweighted classes: the decision threshold, tuned on dev, does the rebalancing for every head alike.
+    ``class_weight="balanced"``: class c weighs n / (K * its label mass), scikit-learn's "balanced" for
+    hard labels and the same counted in probability for soft ones (the duplicated rows of
+    ``soft_label_rows`` would otherwise look balanced to scikit-learn).
     """
     X, y, weights = soft_label_rows(E, targets, n_classes=n_classes)
-    model = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
+    if class_weight not in (None, "balanced"):
+        raise ValueError(f"class_weight is {class_weight!r}; expected None or 'balanced'")
+    classes = None if class_weight is None else balanced_class_weights(targets, n_classes=n_classes)
+    model = LogisticRegression(C=C, class_weight=classes, max_iter=max_iter, random_state=random_state)
     return model.fit(X, y, sample_weight=weights)
+
+
+def balanced_class_weights(targets: np.ndarray, *, n_classes: int) -> dict[int, float]:
+    """{class: n / (K * label mass)} over the classes with mass; K counts those classes, as scikit-learn does."""
+    targets = np.asarray(targets)
+    mass = np.bincount(targets, minlength=n_classes).astype(np.float64) if targets.ndim == 1 else targets.sum(axis=0)
+    present = np.flatnonzero(mass > 0)
+    return {int(c): float(len(targets) / (len(present) * mass[c])) for c in present}
 
 
 def class_probabilities(model, E: np.ndarray, *, n_classes: int) -> np.ndarray:
@@ -67,14 +80,24 @@ def class_probabilities(model, E: np.ndarray, *, n_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Head:
-    """A head: the hyperparameter its grid varies, how to fit one, and its grid ordered simplest first."""
+    """A head: the hyperparameter its grid varies, how to fit one, its grid ordered simplest first, and
+    the method keys it passes to ``fit`` as keyword options."""
 
     param: str
     fit: Callable[..., object]
     larger_is_simpler: bool
+    options: tuple[str, ...] = ()
 
     def simplest_first(self, grid) -> list:
         return sorted(grid, reverse=self.larger_is_simpler)
+
+    def fit_options(self, method, n_classes: int) -> dict:
+        """The keyword options ``method`` sets for ``fit``; no class weight with more than 2 classes, where
+        the argmax rule would keep the reweighted prior (with 2, the threshold chosen on dev re-picks it)."""
+        options = {key: method[key] for key in self.options if key in method}
+        if n_classes > 2 and "class_weight" in options:
+            options["class_weight"] = None
+        return options
 
 
 def _knn(E, targets, value, *, n_classes, random_state):
@@ -86,13 +109,13 @@ def _adapter(E, targets, value, *, n_classes, random_state):
     return fit_adapter(E, targets, hidden=int(value), n_classes=n_classes, random_state=random_state)
 
 
-def _logreg(E, targets, value, *, n_classes, random_state):
-    return fit_logreg(E, targets, C=float(value), n_classes=n_classes, random_state=random_state)
+def _logreg(E, targets, value, *, n_classes, random_state, class_weight=None):
+    return fit_logreg(E, targets, C=float(value), n_classes=n_classes, random_state=random_state, class_weight=class_weight)
 
 
 #: method.kind -> head. Simpler: more neighbours (smoother vote), fewer hidden units, smaller C (more L2).
 HEADS = {
     "knn": Head("k", _knn, larger_is_simpler=True),
     "adapter": Head("hidden", _adapter, larger_is_simpler=False),
-    "logreg": Head("C", _logreg, larger_is_simpler=False),
+    "logreg": Head("C", _logreg, larger_is_simpler=False, options=("class_weight",)),
 }

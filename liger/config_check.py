@@ -57,6 +57,8 @@ def _check_head(method, param: str) -> None:
     for value in _as_list(f"method.{param}", method.get(param)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (param != "C" and value != int(value)):
             raise ValueError(f"method.{param} has {value!r}; expected {'positive numbers' if param == 'C' else 'positive integers'}")
+    if method.get("class_weight") not in (None, "balanced"):
+        raise ValueError(f"method.class_weight is {method.get('class_weight')!r}; expected null or 'balanced'")
     if method.get("decision_thresholds") is not None:
         check_thresholds(_as_list("method.decision_thresholds", method.decision_thresholds))
 

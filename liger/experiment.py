@@ -187,7 +187,8 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
     if not grid:
         raise ValueError(f"method {method.get('name')!r} has no {head.param} grid")
     thresholds = check_thresholds(method.get("decision_thresholds") or THRESHOLD_GRID)
-    fit = lambda E, targets, value: head.fit(E, targets, value, n_classes=n_classes, random_state=seed)  # noqa: E731
+    options = head.fit_options(method, n_classes)
+    fit = lambda E, targets, value: head.fit(E, targets, value, n_classes=n_classes, random_state=seed, **options)  # noqa: E731
     probabilities = lambda model, E: class_probabilities(model, E, n_classes=n_classes)  # noqa: E731
     tune = dataset[tune_on]
     label = f"{method.get('name')}: " + (f"choosing on {tune_on}" if supervision == "weak" else f"{tune_on} cross-validation")
@@ -220,7 +221,7 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
                    f"{tune_on}_metrics": f"{len(folds)}-fold cross-validated predictions ({tune_on} labels train the model)"}
     else:
         raise ValueError(f"method.supervision is {supervision!r}; expected 'weak' or 'full'")
-    hparams = {head.param: grid[choice.index], **hparams, "decision_rule": _rule_name(choice.threshold),
+    hparams = {head.param: grid[choice.index], **options, **hparams, "decision_rule": _rule_name(choice.threshold),
                "threshold": choice.threshold, f"selection_{metric}": round(choice.score, 6)}
     tried = [{head.param: grid[index], "threshold": threshold, score_key: value} for index, threshold, value in table]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.class_weight import compute_class_weight
 
-from liger.baselines import HEADS, class_probabilities, fit_adapter, fit_knn, fit_logreg
+from liger.baselines import HEADS, balanced_class_weights, class_probabilities, fit_adapter, fit_knn, fit_logreg
 from liger.decision_rule import decide
 
 
@@ -111,3 +112,22 @@ def test_heads_list_their_grid_simplest_first():
     assert HEADS["knn"].simplest_first([1, 50, 5]) == [50, 5, 1]
     assert HEADS["adapter"].simplest_first([256, 64]) == [64, 256]
     assert HEADS["logreg"].simplest_first([10.0, 0.1, 1.0]) == [0.1, 1.0, 10.0]
+
+
+def test_balanced_class_weights_are_scikit_learns_for_hard_labels_and_count_mass_for_soft_ones():
+    y = np.array([0, 0, 0, 1, 2, 2])
+    expected = compute_class_weight("balanced", classes=np.arange(3), y=y)
+    assert balanced_class_weights(y, n_classes=3) == {c: float(w) for c, w in enumerate(expected)}
+    soft = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])  # mass 1.5, 0.5, 0: class 2 has none
+    assert balanced_class_weights(soft, n_classes=3) == {0: 2 / (2 * 1.5), 1: 2 / (2 * 0.5)}
+
+
+def test_balanced_logreg_on_one_hot_soft_labels_is_balanced_logreg_on_hard_labels():
+    E, y = blobs(n=200, seed=5)
+    y = np.where(np.arange(200) < 170, y, 1) * (np.arange(200) % 3 != 0)  # imbalanced
+    soft = np.eye(2)[y]
+    ours = fit_logreg(E, soft, C=1.0, n_classes=2, random_state=0, class_weight="balanced")
+    reference = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(E, y)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-3, atol=1e-4)
+    unweighted = fit_logreg(E, soft, C=1.0, n_classes=2, random_state=0)
+    assert np.abs(unweighted.intercept_ - reference.intercept_).max() > 0.1  # the weights matter here

@@ -59,7 +59,8 @@ def test_logreg_heads_compose_beside_the_other_heads():
         assert (logreg.kind, logreg.supervision, adapter.supervision) == ("logreg", supervision, supervision)
         assert all(c > 0 for c in logreg.C) and "decision_thresholds" not in logreg
         # WS heads share one label model and its parameters.
-        assert {k: v for k, v in logreg.items() if k not in ("name", "kind", "C")} == \
+        assert logreg.class_weight == "balanced"
+        assert {k: v for k, v in logreg.items() if k not in ("name", "kind", "C", "class_weight")} == \
             {k: v for k, v in adapter.items() if k not in ("name", "kind", "hidden")}
 
 
@@ -70,6 +71,7 @@ def test_logreg_heads_compose_beside_the_other_heads():
         ("fs_logreg", "method.C=1", TypeError, r"method.C is 1"),
         ("ws_knn", "method.k=[2.5]", ValueError, r"method.k has 2.5"),
         ("fs_adapter", "method.supervision=semi", ValueError, r"method.supervision is 'semi'"),
+        ("ws_logreg", "method.class_weight=heavy", ValueError, r"method.class_weight is 'heavy'"),
         ("ws_logreg", "+method.decision_thresholds=[1.5]", ValueError, r"decision threshold is 1.5"),
         ("fs_knn", "+method.decision_thresholds=[]", ValueError, r"method.decision_thresholds is empty"),
     ],

@@ -105,9 +105,10 @@ def test_tuning_the_threshold_for_f1_beats_argmax_on_an_imbalanced_task(kind, pa
 
 def test_more_than_two_classes_predict_by_argmax_and_say_so():
     dataset, embeddings = synthetic("accuracy", n_classes=3, n=(300, 120, 120))
-    result = fit_and_score({"name": "fs_logreg", "kind": "logreg", "supervision": "full", "C": [1, 10]}, dataset,
-                           embeddings, seed=0, progress=False)
+    result = fit_and_score({"name": "fs_logreg", "kind": "logreg", "supervision": "full", "C": [1, 10],
+                            "class_weight": "balanced"}, dataset, embeddings, seed=0, progress=False)
     assert result["hparams"]["decision_rule"] == "argmax (more than 2 classes)" and result["hparams"]["threshold"] is None
+    assert result["hparams"]["class_weight"] is None  # argmax would keep a reweighted prior
     assert [t["threshold"] for t in result["tried"]] == [None, None]
 
 
