@@ -80,16 +80,17 @@ def class_probabilities(model, E: np.ndarray, *, n_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Head:
-    """A head: the hyperparameter its grid varies, how to fit one, its grid ordered simplest first, and
-    the method keys it passes to ``fit`` as keyword options."""
+    """A head: the hyperparameter its grid varies (of ``value_type``), how to fit one, its grid ordered
+    simplest first, and the method keys it passes to ``fit`` as keyword options."""
 
     param: str
     fit: Callable[..., object]
     larger_is_simpler: bool
     options: tuple[str, ...] = ()
+    value_type: type = int
 
     def simplest_first(self, grid) -> list:
-        return sorted(grid, reverse=self.larger_is_simpler)
+        return sorted((self.value_type(v) for v in grid), reverse=self.larger_is_simpler)
 
     def fit_options(self, method, n_classes: int) -> dict:
         """The keyword options ``method`` sets for ``fit``; no class weight with more than 2 classes, where
@@ -117,5 +118,5 @@ def _logreg(E, targets, value, *, n_classes, random_state, class_weight=None):
 HEADS = {
     "knn": Head("k", _knn, larger_is_simpler=True),
     "adapter": Head("hidden", _adapter, larger_is_simpler=False),
-    "logreg": Head("C", _logreg, larger_is_simpler=False, options=("class_weight",)),
+    "logreg": Head("C", _logreg, larger_is_simpler=False, options=("class_weight",), value_type=float),
 }

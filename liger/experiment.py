@@ -183,7 +183,7 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
     for full supervision, whose dev scores are out of fold."""
     kind, supervision = method["kind"], method.get("supervision", "weak")
     head, n_classes, metric = HEADS[kind], dataset.n_classes, dataset.metric
-    grid = head.simplest_first(float(v) if head.param == "C" else int(v) for v in method.get(head.param, []))
+    grid = head.simplest_first(method.get(head.param, []))
     if not grid:
         raise ValueError(f"method {method.get('name')!r} has no {head.param} grid")
     thresholds = check_thresholds(method.get("decision_thresholds") or THRESHOLD_GRID)
