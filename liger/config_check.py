@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
 
+from liger.baselines import HEADS
 from liger.data.registry import LOADERS
+from liger.decision_rule import check_thresholds
 from liger.embed import PROVIDERS
 from liger.experiment import METHOD_KINDS, SEARCHES, label_model_params
 from liger.liger_model import LABEL_MODELS
@@ -45,6 +47,20 @@ def validate_config(cfg: DictConfig) -> None:
         _require_int("method.cv_folds", method.get("cv_folds", 5), minimum=2)
         if method.get("search", "exact") not in SEARCHES:
             raise ValueError(f"method.search is {method.get('search')!r}; expected one of {list(SEARCHES)}")
+    if method.kind in HEADS:
+        _check_head(method, HEADS[method.kind].param)
+
+
+def _check_head(method, param: str) -> None:
+    if method.get("supervision", "weak") not in ("weak", "full"):
+        raise ValueError(f"method.supervision is {method.get('supervision')!r}; expected 'weak' or 'full'")
+    for value in _as_list(f"method.{param}", method.get(param)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or (param != "C" and value != int(value)):
+            raise ValueError(f"method.{param} has {value!r}; expected {'positive numbers' if param == 'C' else 'positive integers'}")
+    if method.get("class_weight") not in (None, "balanced"):
+        raise ValueError(f"method.class_weight is {method.get('class_weight')!r}; expected null or 'balanced'")
+    if method.get("decision_thresholds") is not None:
+        check_thresholds(_as_list("method.decision_thresholds", method.decision_thresholds))
 
 
 def _as_list(key: str, value) -> list:

@@ -8,18 +8,19 @@ from typing import Mapping
 import numpy as np
 from tqdm.auto import tqdm
 
-from liger.baselines import fit_adapter, fit_knn
+from liger.baselines import HEADS, class_probabilities
 from liger.data.dataset import Dataset
+from liger.decision_rule import THRESHOLD_GRID, check_thresholds, choose_decision, decide
 from liger.extension import nearest_voting_neighbours
 from liger.labels import ABSTAIN
 from liger.liger_model import Liger
-from liger.metrics import coverage, metric_value, score
+from liger.metrics import coverage, score
 from liger.models.majority import MajorityVote
 from liger.partition import KMeansPartition
 from liger.tuning import choose_configuration, quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)
-METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter", "temporal")
+METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter", "logreg", "temporal")
 
 
 def fit_and_score(
@@ -48,7 +49,7 @@ def fit_and_score(
         return fit_and_score_temporal(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     if kind == "liger":
         return _fit_liger(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
-    if kind in ("knn", "adapter"):
+    if kind in HEADS:
         _require_embeddings(method, dataset, embeddings)
         return _fit_embedding_classifier(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     raise ValueError(f"method kind {kind!r} is unknown; expected one of {list(METHOD_KINDS)}")
@@ -177,61 +178,75 @@ def vote_fallbacks(dataset: Dataset, votes: Mapping[str, np.ndarray]) -> list[st
 
 
 def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
-    """kNN or adapter on embeddings; ``method.supervision`` is "weak" (label model on train) or "full" (dev labels)."""
+    """A head on embeddings (liger/baselines.py ``HEADS``); ``method.supervision`` is "weak" (label model on
+    train) or "full" (dev labels). Its hyperparameter and decision rule are chosen together for the
+    dataset's metric (liger/decision_rule.py): on dev for weak supervision, by cross-validation within dev
+    for full supervision, whose dev scores are out of fold."""
     kind, supervision = method["kind"], method.get("supervision", "weak")
-    grid = [int(v) for v in method.get("k" if kind == "knn" else "hidden", [])]
+    head, n_classes, metric = HEADS[kind], dataset.n_classes, dataset.metric
+    grid = head.simplest_first(method.get(head.param, []))
     if not grid:
-        raise ValueError(f"method {method.get('name')!r} has no {'k' if kind == 'knn' else 'hidden'} grid")
-
-    def fit(E, targets, value):
-        if kind == "knn":
-            return fit_knn(E, targets if targets.ndim == 1 else targets.argmax(axis=1), k=value)
-        return fit_adapter(E, targets, hidden=value, n_classes=dataset.n_classes, random_state=seed)
-
+        raise ValueError(f"method {method.get('name')!r} has no {head.param} grid")
+    thresholds = check_thresholds(method.get("decision_thresholds") or THRESHOLD_GRID)
+    options = head.fit_options(method, n_classes)
+    fit = lambda E, targets, value: head.fit(E, targets, value, n_classes=n_classes, random_state=seed, **options)  # noqa: E731
+    probabilities = lambda model, E: class_probabilities(model, E, n_classes=n_classes)  # noqa: E731
     tune = dataset[tune_on]
-    tried, fallbacks = [], []
+    label = f"{method.get('name')}: " + (f"choosing on {tune_on}" if supervision == "weak" else f"{tune_on} cross-validation")
+    values = tqdm(grid, desc=label, disable=not progress, leave=False)
     if supervision == "weak":
         label_model_method = {**method, "kind": "liger", "n_partitions": [1], "extension_levels": [None]}
         weak = _fit_liger(label_model_method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=False)
         lm = weak["model"]
         covered = (dataset["train"].L != -1).any(axis=1)
         E_fit = embeddings["train"][covered]
-        # kNN learns hard labels; the adapter learns the label model's soft labels.
+        # kNN learns hard labels; the adapter and logistic regression learn the label model's soft labels.
         targets = (lm.predict if kind == "knn" else lm.predict_proba)(dataset["train"].L[covered], E_fit)
-        best = None
-        for value in tqdm(grid, desc=f"{method.get('name')}: choosing on {tune_on}", disable=not progress, leave=False):
-            model = fit(E_fit, targets, value)
-            score_value = metric_value(dataset.metric, tune.y, model.predict(embeddings[tune_on]), n_classes=dataset.n_classes)
-            tried.append({"value": value, f"{tune_on}_{dataset.metric}": score_value})
-            if best is None or score_value > best[0]:
-                best = (score_value, value, model)
-        hparams = {"k" if kind == "knn" else "hidden": best[1], "supervision": "weak", "train_points": int(covered.sum()),
+        models = [fit(E_fit, targets, value) for value in values]
+        choice, table = choose_decision(metric, tune.y, [probabilities(m, embeddings[tune_on]) for m in models],
+                                        thresholds=thresholds)
+        model, score_key = models[choice.index], f"{tune_on}_{metric}"
+        hparams = {"supervision": "weak", "train_points": int(covered.sum()),
                    "label_model_class_balance": weak["hparams"]["class_balance_per_part"][0]}
-        model = best[2]
     elif supervision == "full":
-        # The hand labels are the training set, so the grid is chosen by cross-validation within them.
+        # The hand labels are the training set: each dev row is scored by the fold model that left it out,
+        # and the grid and threshold are chosen on those out-of-fold probabilities.
         E_fit, y_fit = embeddings[tune_on], tune.y
         folds = stratified_folds(y_fit, n_folds=5, seed=seed)
-        best = None
-        for value in tqdm(grid, desc=f"{method.get('name')}: {tune_on} cross-validation", disable=not progress, leave=False):
-            predicted = np.empty_like(y_fit)
-            for held_out in folds:
-                keep = np.setdiff1d(np.arange(len(y_fit)), held_out)
-                predicted[held_out] = fit(E_fit[keep], y_fit[keep], value).predict(E_fit[held_out])
-            score_value = metric_value(dataset.metric, y_fit, predicted, n_classes=dataset.n_classes)
-            tried.append({"value": value, f"{tune_on}_cv_{dataset.metric}": score_value})
-            if best is None or score_value > best[0]:
-                best = (score_value, value, predicted)
-        model = fit(E_fit, y_fit, best[1])
-        hparams = {"k" if kind == "knn" else "hidden": best[1], "supervision": "full", "train_points": int(len(y_fit)),
+        out_of_fold = [out_of_fold_probabilities(lambda E, y, v=value: fit(E, y, v), probabilities, E_fit, y_fit, folds)
+                       for value in values]
+        choice, table = choose_decision(metric, y_fit, out_of_fold, thresholds=thresholds)
+        model, score_key = fit(E_fit, y_fit, grid[choice.index]), f"{tune_on}_cv_{metric}"
+        cv_predictions = decide(out_of_fold[choice.index], choice.threshold)
+        hparams = {"supervision": "full", "train_points": int(len(y_fit)),
                    f"{tune_on}_metrics": f"{len(folds)}-fold cross-validated predictions ({tune_on} labels train the model)"}
-        cv_predictions = best[2]
     else:
         raise ValueError(f"method.supervision is {supervision!r}; expected 'weak' or 'full'")
+    hparams = {head.param: grid[choice.index], **options, **hparams, "decision_rule": _rule_name(choice.threshold),
+               "threshold": choice.threshold, f"selection_{metric}": round(choice.score, 6)}
+    tried = [{head.param: grid[index], "threshold": threshold, score_key: value} for index, threshold, value in table]
 
     def predict(split):
         if supervision == "full" and split == tune_on:
             return cv_predictions
-        return model.predict(embeddings[split])
+        return decide(probabilities(model, embeddings[split]), choice.threshold)
 
-    return _scored(dataset, predict, lambda split: dataset[split].L, hparams, tried, fallbacks)
+    return _scored(dataset, predict, lambda split: dataset[split].L, hparams, tried, [])
+
+
+def _rule_name(threshold: float | None) -> str:
+    return "argmax (more than 2 classes)" if threshold is None else "threshold on P(class 1)"
+
+
+def out_of_fold_probabilities(fit, probabilities, E: np.ndarray, y: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:
+    """(n, K) probabilities, each fold's rows from ``fit`` on the other folds' rows only."""
+    out = None
+    rows = np.arange(len(y))
+    for held_out in folds:
+        keep = np.setdiff1d(rows, held_out)
+        fold = probabilities(fit(E[keep], y[keep]), E[held_out])
+        out = np.full((len(y), fold.shape[1]), np.nan) if out is None else out
+        out[held_out] = fold
+    if np.isnan(out).any():
+        raise ValueError("the folds leave some rows without an out-of-fold prediction; expected a partition of the rows")
+    return out

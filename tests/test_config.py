@@ -52,6 +52,35 @@ def test_ablations_differ_from_liger_only_where_named():
     assert list(extension_only.extension_levels) == list(liger.extension_levels)
 
 
+def test_logreg_heads_compose_beside_the_other_heads():
+    for supervision, prefix in (("weak", "ws"), ("full", "fs")):
+        logreg = composed(f"method={prefix}_logreg").method
+        adapter = composed(f"method={prefix}_adapter").method
+        assert (logreg.kind, logreg.supervision, adapter.supervision) == ("logreg", supervision, supervision)
+        assert all(c > 0 for c in logreg.C) and "decision_thresholds" not in logreg
+        # WS heads share one label model and its parameters.
+        assert logreg.class_weight == "balanced"
+        assert {k: v for k, v in logreg.items() if k not in ("name", "kind", "C", "class_weight")} == \
+            {k: v for k, v in adapter.items() if k not in ("name", "kind", "hidden")}
+
+
+@pytest.mark.parametrize(
+    ("method", "override", "error", "match"),
+    [
+        ("fs_logreg", "method.C=[0]", ValueError, r"method.C has 0"),
+        ("fs_logreg", "method.C=1", TypeError, r"method.C is 1"),
+        ("ws_knn", "method.k=[2.5]", ValueError, r"method.k has 2.5"),
+        ("fs_adapter", "method.supervision=semi", ValueError, r"method.supervision is 'semi'"),
+        ("ws_logreg", "method.class_weight=heavy", ValueError, r"method.class_weight is 'heavy'"),
+        ("ws_logreg", "+method.decision_thresholds=[1.5]", ValueError, r"decision threshold is 1.5"),
+        ("fs_knn", "+method.decision_thresholds=[]", ValueError, r"method.decision_thresholds is empty"),
+    ],
+)
+def test_bad_head_values_are_named(method, override, error, match):
+    with pytest.raises(error, match=match):
+        validate_config(composed(f"method={method}", override))
+
+
 def test_only_configs_named_leaky_tune_on_test():
     for path in CONF.rglob("*.yaml"):
         if "leaky" not in path.stem:

@@ -43,8 +43,19 @@ def test_average_lifts_use_the_best_baseline_of_each_family_per_dataset(rows):
     md = render_paper_table(rows)["md"]
     # WS-LM: (87-80 + 50-40)/2 = 8.5; WS-kNN/Adapter: (87-88 + 50-45)/2 = 2.0; FS: (87-90.5 + 50-30)/2 = 8.25.
     assert "| WS-LM | +8.5 | 2 | +14.1 |" in md
-    assert "| WS-kNN / WS-Adapter | +2.0 | 2 | +11.8 |" in md
-    assert "| FS-kNN / FS-Adapter | +8.2 | 2 | +7.2 |" in md
+    assert "| WS-kNN / Adapter / LogReg | +2.0 | 2 | +11.8 |" in md
+    assert "| FS-kNN / Adapter / LogReg | +8.2 | 2 | +7.2 |" in md
+
+
+def test_logreg_rows_sit_beside_their_family_and_count_in_its_lift(rows):
+    rows = rows + [row("spam", "ws_logreg", 0.89), row("spouse", "fs_logreg", 0.48, metric="f1")]
+    md = render_paper_table(rows)["md"]
+    table = md.split("## Average lift")[0]
+    order = [table.index(f"| {name} |") for name in ("WS-kNN", "WS-Adapter", "WS-LogReg", "FS-kNN", "FS-Adapter", "FS-LogReg")]
+    assert order == sorted(order)
+    # WS: (87-89 + 50-45)/2 = 1.5; FS: (87-90.5 + 50-48)/2 = -0.75.
+    assert "| WS-kNN / Adapter / LogReg | +1.5 | 2 | +11.8 |" in md
+    assert "| FS-kNN / Adapter / LogReg | -0.8 | 2 | +7.2 |" in md
 
 
 def test_latex_is_booktabs_with_bold_and_escaped_names(rows):
