@@ -85,7 +85,8 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     selection = method.get("selection", "dev")
     if selection not in ("dev", "cv"):
         raise ValueError(f"method.selection is {selection!r}; expected 'dev' (in-sample) or 'cv' (cross-validated on {tune_on})")
-    folds = stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed) if selection == "cv" else None
+    folds = (stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed, groups=tune.groups)
+             if selection == "cv" else None)
     E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
     grid = [(s, level) for s in part_grid for level in level_grid]
 
@@ -212,7 +213,7 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
         # The hand labels are the training set: each dev row is scored by the fold model that left it out,
         # and the grid and threshold are chosen on those out-of-fold probabilities.
         E_fit, y_fit = embeddings[tune_on], tune.y
-        folds = stratified_folds(y_fit, n_folds=5, seed=seed)
+        folds = stratified_folds(y_fit, n_folds=5, seed=seed, groups=tune.groups)
         out_of_fold = [out_of_fold_probabilities(lambda E, y, v=value: fit(E, y, v), probabilities, E_fit, y_fit, folds)
                        for value in values]
         choice, table = choose_decision(metric, y_fit, out_of_fold, thresholds=thresholds)

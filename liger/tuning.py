@@ -84,13 +84,23 @@ def thresholds_for_levels(neighbours_train: NeighbourVotes, levels: tuple[float 
     return thresholds
 
 
-def stratified_folds(y: np.ndarray, *, n_folds: int, seed: int) -> list[np.ndarray]:
-    """Held-out row indices of each fold; fewer folds when the rarest class has fewer members."""
-    from sklearn.model_selection import StratifiedKFold
+def stratified_folds(y: np.ndarray, *, n_folds: int, seed: int, groups=None) -> list[np.ndarray]:
+    """Held-out row indices of each fold; fewer folds when the rarest class has fewer members.
+
+    With ``groups`` (one key per row), rows sharing a key stay in one fold (StratifiedGroupKFold), so
+    near-copies never sit on both sides of a fold.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     n_folds = max(2, min(n_folds, int(np.bincount(y).min())))
-    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    return [held_out for _, held_out in splitter.split(np.zeros(len(y)), y)]
+    if groups is None:
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        return [held_out for _, held_out in splitter.split(np.zeros(len(y)), y)]
+    if len(groups) != len(y):
+        raise ValueError(f"{len(groups)} group keys for {len(y)} labels; expected one per row")
+    _, codes = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)
+    splitter = StratifiedGroupKFold(n_splits=min(n_folds, int(codes.max()) + 1), shuffle=True, random_state=seed)
+    return [held_out for _, held_out in splitter.split(np.zeros(len(y)), y, codes)]
 
 
 def cross_validated_metric(

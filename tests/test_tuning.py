@@ -196,3 +196,20 @@ def test_choose_configuration_needs_a_candidate():
 
     with pytest.raises(ValueError, match="no configuration to choose from"):
         choose_configuration([], np.array([0, 1]), folds=None, metric="accuracy")
+
+
+def test_grouped_folds_keep_each_group_in_one_fold_and_stratify():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(60), rng.integers(1, 4, 60))
+    y = (rng.random(len(groups)) < 0.3).astype(int)
+    folds = stratified_folds(y, n_folds=5, seed=1, groups=[f"sentence {g}" for g in groups])
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(y)))
+    fold_of_group = {}
+    for k, held_out in enumerate(folds):
+        for g in groups[held_out]:
+            assert fold_of_group.setdefault(g, k) == k
+    assert all(y[held_out].any() for held_out in folds)
+    again = stratified_folds(y, n_folds=5, seed=1, groups=[f"sentence {g}" for g in groups])
+    assert all(np.array_equal(a, b) for a, b in zip(folds, again))
+    with pytest.raises(ValueError, match="3 group keys for"):
+        stratified_folds(y, n_folds=5, seed=1, groups=["a", "b", "c"])

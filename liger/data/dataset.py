@@ -16,7 +16,11 @@ SPLIT_NAMES = ("train", "dev", "test")
 
 @dataclass(frozen=True)
 class Split:
-    """One split: label matrix ``L`` (n, m), gold labels ``y`` (n,) or None, texts or features, row ids."""
+    """One split: label matrix ``L`` (n, m), gold labels ``y`` (n,) or None, texts or features, row ids.
+
+    ``groups`` (one key per row, or None) names rows that are near-copies of each other (spouse: candidates
+    of one sentence); cross-validation within the split keeps each group in one fold.
+    """
 
     name: str
     L: np.ndarray
@@ -24,6 +28,7 @@ class Split:
     y: np.ndarray | None = None
     texts: tuple[str, ...] | None = None
     features: np.ndarray | None = None
+    groups: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return self.L.shape[0]
@@ -91,5 +96,7 @@ class Dataset:
             check_gold_labels(split.y, self.n_classes, n, name=f"y ({where})")
         if split.texts is not None and len(split.texts) != n:
             raise ValueError(f"{where}: {len(split.texts)} texts for {n} rows of L")
+        if split.groups is not None and len(split.groups) != n:
+            raise ValueError(f"{where}: {len(split.groups)} group keys for {n} rows of L")
         if split.features is not None and split.features.shape[0] != n:
             raise ValueError(f"{where}: {split.features.shape[0]} feature rows for {n} rows of L")

@@ -153,7 +153,9 @@ def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int 
         L = apply_lfs(lfs, rows, progress=progress, desc=f"spouse LFs ({split})")
         y = None if split == "train" else np.array([c.label for c in rows], dtype=np.int64)
         texts = tuple(embedding_text(c, candidate_text) for c in rows)
-        splits[split] = Split(split, L, ids=tuple(c.row_id for c in rows), y=y, texts=texts)
+        # Candidates of one sentence are near-copies: cross-validation keeps them in one fold.
+        splits[split] = Split(split, L, ids=tuple(c.row_id for c in rows), y=y, texts=texts,
+                              groups=tuple(c.sentence for c in rows))
     sizes = " / ".join(f"{split} {len(rows)}" for split, rows in candidates.items())
     return Dataset(
         name=name,

@@ -247,3 +247,11 @@ def test_every_candidate_text_loads_and_the_config_chooses_it(folder):
     assert set(CANDIDATE_TEXTS) == {"question", "marked", "sentence"}
     with pytest.raises(ValueError, match="candidate_text is 'x'"):
         load_dataset({**params, "candidate_text": "x"}, progress=False)
+
+
+@pytest.mark.shared_data
+def test_cross_validation_groups_are_the_sentences(spouse, folder):
+    rows = spouse_split(folder)
+    for split in SPLITS:
+        assert spouse[split].groups == tuple(c.sentence for c in rows[split])
+    assert len(set(spouse["dev"].groups)) < len(spouse["dev"])  # some sentences hold several candidates
