@@ -39,9 +39,11 @@ def fit_and_score(
         raise ValueError(f"protocol.tune_on is {tune_on!r}; expected 'dev' (or 'test' to reproduce the leaky reference)")
     kind = method.get("kind")
     if kind == "majority_vote":
-        model = MajorityVote(dataset.n_classes).fit(dataset["train"].L)
+        tie_break = method.get("tie_break", "prior")
+        model = MajorityVote(dataset.n_classes, tie_break=tie_break).fit(dataset["train"].L)
+        # Whole splits in file order: the "wrench" rule hashes each row's position, as WRENCH scores it.
         predict = lambda split: model.predict(dataset[split].L)  # noqa: E731
-        return _scored(dataset, predict, lambda split: dataset[split].L, {}, [], [], votes_decide=True)
+        return _scored(dataset, predict, lambda split: dataset[split].L, {"tie_break": tie_break}, [], [], votes_decide=True)
     if kind == "temporal":
         from liger.models.temporal import fit_and_score_temporal
 
