@@ -333,8 +333,6 @@ def input_faults() -> list[Fault]:
         _fallback("rows where every LF abstains", "Dawid-Skene", "DawidSkene.predict_proba",
                   "fallback: P(Y | every LF abstains), the prior times each LF's abstain rate (abstain is an outcome)",
                   _dawid_skene_abstain_rows),
-        _fallback("rows where every LF abstains", "Dawid-Skene, abstain ignored", "DawidSkene.predict_proba",
-                  "fallback: the class prior", _abstain_rows_get_prior(lambda L: DawidSkene(abstain="ignore").fit(L))),
         _fallback("rows where every LF abstains", "triplet, consistent tables", "TripletLabelModel.predict_proba",
                   "fallback: the class prior", _abstain_rows_get_prior(TripletLabelModel().fit, triplet_task(repaired=False),
                                                                       _consistent_tables)),
