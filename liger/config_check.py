@@ -8,7 +8,7 @@ from liger.baselines import HEADS
 from liger.data.registry import LOADERS
 from liger.decision_rule import check_thresholds
 from liger.embed import PROVIDERS
-from liger.experiment import METHOD_KINDS, SEARCHES, label_model_params
+from liger.experiment import METHOD_KINDS, SEARCHES, label_model_grid, label_model_params
 from liger.liger_model import LABEL_MODELS
 
 
@@ -35,6 +35,8 @@ def validate_config(cfg: DictConfig) -> None:
         raise ValueError(f"method.label_model is {method.label_model!r}; expected one of {sorted(LABEL_MODELS)}")
     if "label_model_params" in method:
         label_model_params(method)
+    if "label_model_grid" in method:
+        label_model_grid(method)
     if method.kind == "liger":
         for value in _as_list("method.n_partitions", method.get("n_partitions", [1])):
             _require_int("method.n_partitions", value, minimum=1)

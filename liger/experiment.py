@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Mapping
 
@@ -40,9 +41,11 @@ def fit_and_score(
         raise ValueError(f"protocol.tune_on is {tune_on!r}; expected 'dev' (or 'test' to reproduce the leaky reference)")
     kind = method.get("kind")
     if kind == "majority_vote":
-        model = MajorityVote(dataset.n_classes).fit(dataset["train"].L)
+        tie_break = method.get("tie_break", "prior")
+        model = MajorityVote(dataset.n_classes, tie_break=tie_break).fit(dataset["train"].L)
+        # Whole splits in file order: the "wrench" rule hashes each row's position, as WRENCH scores it.
         predict = lambda split: model.predict(dataset[split].L)  # noqa: E731
-        return _scored(dataset, predict, lambda split: dataset[split].L, {}, [], [], votes_decide=True)
+        return _scored(dataset, predict, lambda split: dataset[split].L, {"tie_break": tie_break}, [], [], votes_decide=True)
     if kind == "temporal":
         from liger.models.temporal import fit_and_score_temporal
 
@@ -73,9 +76,10 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         embeddings = {split: np.ones((len(dataset[split]), 1), dtype=np.float32) for split in ("train", "dev", "test")}
     neighbours = _extension_neighbours(method, dataset, embeddings, seed=seed) if extends else {}
     tune = dataset[tune_on]
+    fixed_params, param_grid = label_model_params(method), label_model_grid(method)
     common = dict(
         label_model=method.get("label_model", "triplet"),
-        label_model_params=label_model_params(method),
+        label_model_params=fixed_params,
         min_part_size=int(method.get("min_part_size", 20)),
         metric=dataset.metric,
         n_classes=dataset.n_classes,
@@ -88,22 +92,22 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     folds = (stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed, groups=tune.groups)
              if selection == "cv" else None)
     E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
-    grid = [(s, level) for s in part_grid for level in level_grid]
+    grid = [(s, level, params) for s in part_grid for level in level_grid for params in param_grid]
 
     def candidates():
-        for n_parts, level in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}", disable=not progress,
-                                   leave=False):
+        for n_parts, level, params in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}",
+                                           disable=not progress, leave=False):
             thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
-            fitted = Liger(n_parts, thresholds, **common).fit(
+            fitted = Liger(n_parts, thresholds, **{**common, "label_model_params": {**fixed_params, **params}}).fit(
                 train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts]
             )
-            yield (n_parts, level, thresholds), fitted, tune.L, E_tune, neighbours_tune
+            yield (n_parts, level, thresholds, params), fitted, tune.L, E_tune, neighbours_tune
 
     choice, scores = choose_configuration(candidates(), tune.y, folds=folds, metric=dataset.metric)
-    tried = [{"n_partitions": s, "extension_level": level, f"{tune_on}_{dataset.metric}": in_sample,
+    tried = [{"n_partitions": s, "extension_level": level, **params, f"{tune_on}_{dataset.metric}": in_sample,
               **({} if cv is None else {f"{tune_on}_cv_{dataset.metric}": cv})}
-             for (s, level, _), in_sample, cv in scores]
-    (n_parts, level, thresholds), model = choice.key, choice.model
+             for (s, level, _, params), in_sample, cv in scores]
+    (n_parts, level, thresholds, params), model = choice.key, choice.model
     hparams = {
         "n_partitions": n_parts,
         "extension_level": level,
@@ -112,7 +116,7 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         "selection": selection,
         f"selection_{dataset.metric}": round(float(choice.value), 6),
         "label_model": common["label_model"],
-        "label_model_params": common["label_model_params"],
+        "label_model_params": {**fixed_params, **params},
     }
     predict = lambda split: model.predict(dataset[split].L, embeddings[split], neighbours=neighbours.get(split))  # noqa: E731
     extended = lambda split: model.extended_votes(dataset[split].L, embeddings[split], neighbours.get(split))  # noqa: E731
@@ -149,6 +153,24 @@ def label_model_params(method: Mapping) -> dict:
         raise TypeError(f"method.label_model_params is {dict(params)!r}; expected parameters keyed by label-model name, "
                         f"e.g. {{{name}: {{...}}}}")
     return dict(params.get(name) or {})
+
+
+def label_model_grid(method: Mapping) -> list[dict]:
+    """Every combination of the lists in ``label_model_grid[<the method's label model>]``; [{}] without one.
+
+    Each combination overrides ``label_model_params`` and is one more axis of the grid chosen on the
+    tuning split, like the parts and extension levels (ties keep the earlier combination).
+    """
+    name = method.get("label_model", "triplet")
+    grids = method.get("label_model_grid") or {}
+    if not all(isinstance(value, Mapping) for value in grids.values()):
+        raise TypeError(f"method.label_model_grid is {dict(grids)!r}; expected lists of values keyed by label-model "
+                        f"name and parameter, e.g. {{{name}: {{lr: [0.001, 0.01]}}}}")
+    axes = dict(grids.get(name) or {})
+    for key, values in axes.items():
+        if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__len__") or len(values) == 0:
+            raise ValueError(f"method.label_model_grid.{name}.{key} is {values!r}; expected a non-empty list of values")
+    return [dict(zip(axes, combination)) for combination in itertools.product(*(list(v) for v in axes.values()))]
 
 
 def _scored(dataset, predict, extended_votes, hparams, tried, fallbacks, *, votes_decide: bool = False) -> dict:

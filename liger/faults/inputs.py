@@ -134,6 +134,17 @@ def _abstain_rows_get_prior(fit: Callable[[np.ndarray], object], L: np.ndarray |
     return check
 
 
+def _dawid_skene_abstain_rows() -> str:
+    model = DawidSkene().fit(toy()[0])
+    proba = model.predict_proba(np.full((3, M), ABSTAIN))
+    weights = model.class_balance_ * model.confusions_[:, :, -1].prod(axis=0)
+    gap = float(np.abs(proba - weights / weights.sum()).max())
+    require(gap <= 1e-12, f"all-abstain rows get {np.round(proba[0], 4).tolist()}; "
+                          f"prior x abstain rates {np.round(weights / weights.sum(), 4).tolist()}")
+    return (f"prior {np.round(model.class_balance_, 4).tolist()} x abstain rates -> {np.round(proba[0], 4).tolist()} "
+            f"(max difference {gap:.1e})")
+
+
 def _consistent_tables(model: TripletLabelModel) -> bool:
     # The repair renormalises tables with negative cells; untouched tables keep P_i(y) = the prior.
     return bool(np.allclose(model.joint_.sum(axis=1), model.class_balance_, rtol=0, atol=1e-12))
@@ -318,7 +329,8 @@ def input_faults() -> list[Fault]:
                   "fallback: the class prior",
                   _abstain_rows_get_prior(lambda L: MajorityVote().fit(L, class_balance=[0.3, 0.7]))),
         _fallback("rows where every LF abstains", "Dawid-Skene", "DawidSkene.predict_proba",
-                  "fallback: the class prior", _abstain_rows_get_prior(lambda L: DawidSkene().fit(L))),
+                  "fallback: P(Y | every LF abstains), the prior times each LF's abstain rate (abstain is an outcome)",
+                  _dawid_skene_abstain_rows),
         _fallback("rows where every LF abstains", "triplet, consistent tables", "TripletLabelModel.predict_proba",
                   "fallback: the class prior", _abstain_rows_get_prior(TripletLabelModel().fit, triplet_task(repaired=False),
                                                                       _consistent_tables)),

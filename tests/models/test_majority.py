@@ -64,3 +64,53 @@ def test_predict_rejects_bad_matrix(L, match):
 def test_fit_rejects_bad_class_balance(balance):
     with pytest.raises(ValueError, match="class_balance"):
         MajorityVote().fit(L_BINARY, class_balance=balance)
+
+
+# -- WRENCH's tie rule --------------------------------------------------------------------------------
+
+
+def wrench_majority_proba(L, n_classes):
+    """WRENCH's MajorityVoting.predict_proba as its loop reads: vote shares; a row without a vote counts 1 per class."""
+    rows = []
+    for row in L:
+        counts = [float(sum(v == k for v in row)) for k in range(n_classes)]
+        if sum(counts) == 0:
+            counts = [1.0] * n_classes
+        rows.append([c / sum(counts) for c in counts])
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 6])
+def test_wrench_tie_break_is_snorkels_probs_to_preds(n_classes):
+    probs_to_preds = pytest.importorskip("snorkel.utils").probs_to_preds
+    rng = np.random.default_rng(n_classes)
+    L = np.where(rng.random((3000, 5)) < 0.4, rng.integers(0, n_classes, (3000, 5)), -1)
+    model = MajorityVote(n_classes, tie_break="wrench").fit(L)
+    np.testing.assert_array_equal(model.predict_proba(L), wrench_majority_proba(L, n_classes))
+    expected = probs_to_preds(wrench_majority_proba(L, n_classes))
+    np.testing.assert_array_equal(model.predict(L), expected)
+    # Guards: many rows tie, and the hash sends some of them away from the lowest index the prior rule picks.
+    prior_rule = MajorityVote(n_classes).fit(L).predict(L)
+    assert 0 < np.sum(expected != prior_rule) < len(L)
+
+
+def test_hashed_tie_break_matches_snorkel_on_near_ties():
+    probs_to_preds = pytest.importorskip("snorkel.utils").probs_to_preds
+    from liger.models.ties import hashed_tie_break
+
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(4), size=2000)
+    # Near ties within and just outside Snorkel's tolerance of 1e-5.
+    proba[::3, 1] = proba[::3, 0] + rng.choice([0.0, 5e-6, -5e-6, 2e-5], size=len(proba[::3]))
+    np.testing.assert_array_equal(hashed_tie_break(proba), probs_to_preds(proba))
+
+
+def test_wrench_tie_break_depends_on_row_position():
+    # Identical all-abstain rows tie across both classes; the hash of the row index picks, so they differ.
+    pred = MajorityVote(tie_break="wrench").fit(L_BINARY).predict(np.full((20, 3), -1))
+    assert set(pred) == {0, 1}
+
+
+def test_fit_rejects_unknown_tie_break():
+    with pytest.raises(ValueError, match="tie_break is 'random'; expected one of"):
+        MajorityVote(tie_break="random").fit(L_BINARY)
