@@ -65,6 +65,12 @@ def summarise(runs: list[dict], replicates: dict[tuple, np.ndarray] | None = Non
     return rows
 
 
+def summary(runs: list[dict]) -> tuple[list[dict], dict[tuple, np.ndarray]]:
+    """(summary rows with test intervals, the bootstrap replicates behind them) of ``runs``."""
+    replicates = replicates_by_group(runs, GROUP_KEYS)
+    return summarise(runs, replicates), replicates
+
+
 def to_csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
@@ -113,8 +119,7 @@ def write_tables(run_roots: list[str | Path], out: str | Path, *, table: str = "
     runs = [run for root in run_roots for run in collect(root)]
     if not runs:
         raise ValueError(f"no metrics.json under {', '.join(str(r) for r in run_roots)}")
-    replicates = replicates_by_group(runs, GROUP_KEYS)
-    rows = summarise(runs, replicates)
+    rows, replicates = summary(runs)
     written = []
     for suffix, text in TABLES[table](rows, note, replicates).items():
         path = Path(f"{out}.{suffix}")

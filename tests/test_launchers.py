@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from liger.aggregate import collect, summarise, to_csv
+from liger.aggregate import collect, summary, to_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 METHODS, SEEDS = ("majority_vote", "label_model", "ws_knn"), (0, 1)
@@ -84,13 +84,14 @@ def test_every_launcher_finishes_every_run(sweeps):
 @pytest.mark.slow
 def test_runs_and_tables_do_not_depend_on_the_launcher(sweeps):
     reference = sweeps["basic"]
-    rows = summarise(collect(reference))
+    rows, _ = summary(collect(reference))
     assert len(rows) == len(METHODS) and all(row["n_seeds"] == len(SEEDS) for row in rows)
     for name, sweep_dir in sweeps.items():
         for run in RUN_DIRS:
-            same = (sweep_dir / run / "metrics.json").read_bytes() == (reference / run / "metrics.json").read_bytes()
-            assert same, f"{name}: {run}/metrics.json differs from the basic launcher's"
-        assert summarise(collect(sweep_dir)) == rows, name
+            for file_name in ("metrics.json", "predictions.json"):
+                same = (sweep_dir / run / file_name).read_bytes() == (reference / run / file_name).read_bytes()
+                assert same, f"{name}: {run}/{file_name} differs from the basic launcher's"
+        assert summary(collect(sweep_dir))[0] == rows, name
         # The on_multirun_end callback ran in the launching process and saw every run.
         assert (sweep_dir.parent / f"{name}_table.csv").read_text() == to_csv(rows), name
 

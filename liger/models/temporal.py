@@ -156,20 +156,6 @@ def estimate_persistence(lag_one: np.ndarray, accuracies: np.ndarray, prior_posi
 
 
 # -- the label model ---------------------------------------------------------------------------
-def triplet_log_likelihoods(model: TripletLabelModel, L: np.ndarray) -> np.ndarray:
-    """(n, 2) per-frame log-likelihoods whose product with the prior is the triplet model's posterior.
-
-    naive_bayes: sum_i log P_i(s_i | y). flyingsquid: sum_i log P(s_i, y) - (m - 1) log P(y), so that
-    adding log P(y) gives the reference implementation's prod_i P(s_i, y) / P(y)^(m-2).
-    """
-    cells = (signed_votes(L) + 1).astype(np.int64)
-    log_joint = np.log(np.maximum(model.joint_, _FLOOR))
-    scores = log_joint[np.arange(model.n_lfs_), cells].sum(axis=1)
-    if model.posterior == "naive_bayes":
-        return scores - np.log(np.maximum(model.joint_.sum(axis=1), _FLOOR)).sum(axis=0)
-    return scores - (model.n_lfs_ - 1) * np.log(model.class_balance_)
-
-
 class TemporalTripletLabelModel(LabelModel):
     """Binary triplet label model with a chain over windows of ``window`` consecutive frames.
 
@@ -225,7 +211,7 @@ class TemporalTripletLabelModel(LabelModel):
     def predict_proba(self, L: np.ndarray, *, sequence: np.ndarray, frame: np.ndarray | None = None) -> np.ndarray:
         L = self._check_L(L, n_lfs=self.n_lfs_)
         _check_rows(sequence, frame, L.shape[0])
-        return chain_posteriors(triplet_log_likelihoods(self.frame_model_, L), prior_positive=self.class_balance_[1],
+        return chain_posteriors(self.frame_model_.log_likelihoods(L), prior_positive=self.class_balance_[1],
                                 persistence=self.persistence_, sequence=sequence, frame=frame, window=self.window)
 
     def predict(self, L: np.ndarray, *, sequence: np.ndarray, frame: np.ndarray | None = None) -> np.ndarray:
@@ -289,7 +275,7 @@ def fit_and_score_temporal(method: dict, dataset, embeddings, *, seed: int, tune
         estimate = frame_model.class_balance_[1]
 
         def log_likelihood(split, balance):
-            return triplet_log_likelihoods(frame_model.with_class_balance(balance), dataset[split].L)
+            return frame_model.with_class_balance(balance).log_likelihoods(dataset[split].L)
 
         votes = lambda split: dataset[split].L  # noqa: E731
         base_hparams: dict = {}

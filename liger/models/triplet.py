@@ -121,19 +121,25 @@ class TripletLabelModel(LabelModel):
         self.joint_ = joint_tables(*self.vote_rates_, self.accuracies_, prior_positive)
         return self
 
-    def predict_proba(self, L: np.ndarray) -> np.ndarray:
+    def log_likelihoods(self, L: np.ndarray) -> np.ndarray:
+        """(n, 2) per-row log-likelihoods whose sum with log P(y) is the log posterior, up to a constant.
+
+        naive_bayes: sum over voting LFs of log P_i(s_i | y); the model takes abstains as independent of Y,
+        so an abstain is no evidence (its factor is 1), also where FlyingSquid's repair of negative cells made
+        P(abstain | y) differ between classes. flyingsquid: sum_i log P(s_i, y) - (m - 1) log P(y), so that
+        adding log P(y) gives the reference implementation's prod_i P(s_i, y) / P(y)^(m-2).
+        """
         L = self._check_L(L, n_lfs=self.n_lfs_)
         cells = (signed_votes(L) + 1).astype(np.int64)  # vote index 0/1/2 for -1/0/+1
         log_joint = np.log(np.maximum(self.joint_, _FLOOR))
-        log_prior = np.log(self.class_balance_)
         if self.posterior == "naive_bayes":
             log_conditional = log_joint - np.log(np.maximum(self.joint_.sum(axis=1, keepdims=True), _FLOOR))
-            # The model takes abstains as independent of Y, so an abstain is no evidence: its factor is 1. This
-            # also holds where FlyingSquid's repair of negative cells made P(abstain | y) differ between classes.
             log_conditional[:, 1, :] = 0.0
-            scores = log_conditional[np.arange(self.n_lfs_), cells].sum(axis=1) + log_prior  # (n, 2)
-        else:
-            scores = log_joint[np.arange(self.n_lfs_), cells].sum(axis=1) - (self.n_lfs_ - 2) * log_prior
+            return log_conditional[np.arange(self.n_lfs_), cells].sum(axis=1)
+        return log_joint[np.arange(self.n_lfs_), cells].sum(axis=1) - (self.n_lfs_ - 1) * np.log(self.class_balance_)
+
+    def predict_proba(self, L: np.ndarray) -> np.ndarray:
+        scores = self.log_likelihoods(L) + np.log(self.class_balance_)
         scores -= scores.max(axis=1, keepdims=True)
         proba = np.exp(scores)
         return proba / proba.sum(axis=1, keepdims=True)

@@ -12,7 +12,6 @@ from liger.models.temporal import (
     chain_posteriors,
     estimate_persistence,
     lag_one_moments,
-    triplet_log_likelihoods,
     window_ids,
 )
 from liger.models.triplet import TripletLabelModel
@@ -114,7 +113,7 @@ def test_log_likelihoods_plus_prior_give_the_triplet_posterior():
     L, _, _, _ = markov_task(3, 50, 0.8, seed=4)
     for posterior in ("naive_bayes", "flyingsquid"):
         model = TripletLabelModel(posterior=posterior).fit(L)
-        scores = triplet_log_likelihoods(model, L) + np.log(model.class_balance_)
+        scores = model.log_likelihoods(L) + np.log(model.class_balance_)
         proba = np.exp(scores - scores.max(axis=1, keepdims=True))
         np.testing.assert_allclose(proba / proba.sum(axis=1, keepdims=True), model.predict_proba(L), atol=1e-12)
 
