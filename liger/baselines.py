@@ -25,17 +25,20 @@ def fit_knn(E: np.ndarray, y: np.ndarray, *, k: int) -> KNeighborsClassifier:
 def soft_label_rows(E: np.ndarray, targets: np.ndarray, *, n_classes: int):
     """(X, y, sample_weight) that fit (n, K) soft labels exactly as cross-entropy against the distribution.
 
-    Each row appears once per class, weighted by that class's probability; (n,) hard labels pass
-    through unweighted (weights None).
+    Each row appears once per class it has probability for, weighted by that probability; a copy of
+    weight exactly 0 adds nothing to the loss, so it is left out (most of them with peaked multi-class
+    label models). (n,) hard labels pass through unweighted (weights None).
     """
     targets = np.asarray(targets)
     if targets.ndim == 1:
         return E, targets, None
     if targets.shape != (E.shape[0], n_classes):
         raise ValueError(f"soft labels have shape {targets.shape}; expected ({E.shape[0]}, {n_classes})")
-    X = np.concatenate([E] * n_classes)
-    y = np.repeat(np.arange(n_classes), E.shape[0])
-    return X, y, targets.T.reshape(-1)
+    weights = targets.T.reshape(-1)
+    kept = weights != 0
+    X = np.concatenate([E] * n_classes)[kept]
+    y = np.repeat(np.arange(n_classes), E.shape[0])[kept]
+    return X, y, weights[kept]
 
 
 def fit_adapter(E: np.ndarray, targets: np.ndarray, *, hidden: int, n_classes: int, random_state: int,

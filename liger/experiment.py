@@ -94,13 +94,18 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
     grid = [(s, level, params) for s in part_grid for level in level_grid for params in param_grid]
 
+    global_models = {}  # one whole-train label model per extension level and parameters, shared across parts
+
     def candidates():
         for n_parts, level, params in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}",
                                            disable=not progress, leave=False):
             thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
+            shared = (level, repr(sorted(params.items())))
             fitted = Liger(n_parts, thresholds, **{**common, "label_model_params": {**fixed_params, **params}}).fit(
-                train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts]
+                train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts],
+                global_model=global_models.get(shared),
             )
+            global_models[shared] = fitted.global_model_
             yield (n_parts, level, thresholds, params), fitted, tune.L, E_tune, neighbours_tune
 
     choice, scores = choose_configuration(candidates(), tune.y, folds=folds, metric=dataset.metric)

@@ -19,6 +19,7 @@ from liger.partition import KMeansPartition
 
 #: P(class 0) values tried per part, as the reference code does: 0.01, 0.06, ..., 0.96.
 BALANCE_GRID = tuple(round(0.01 + 0.05 * i, 2) for i in range(20))
+_BALANCES = np.array([[negative, 1.0 - negative] for negative in BALANCE_GRID])
 
 
 #: Label models by config name; each takes ``n_classes`` and its own keyword parameters.
@@ -89,11 +90,13 @@ class Liger:
         neighbours_train: NeighbourVotes | None = None,
         neighbours_dev: NeighbourVotes | None = None,
         partition: KMeansPartition | None = None,
+        global_model: LabelModel | None = None,
     ) -> "Liger":
         """Fit on train; with dev labels, choose each part's class balance on dev.
 
-        ``neighbours_*`` reuse a precomputed ``nearest_voting_neighbours`` (train as support), and
-        ``partition`` a ``KMeansPartition`` already fit on ``E_train``, across fits that share them.
+        ``neighbours_*`` reuse a precomputed ``nearest_voting_neighbours`` (train as support),
+        ``partition`` a ``KMeansPartition`` already fit on ``E_train``, and ``global_model`` a label model
+        already fit on these extended train votes, across fits that share them.
         """
         L_train = check_label_matrix(L_train, self.n_classes, name="L_train")
         E_train = check_embeddings(E_train, n_rows=L_train.shape[0], name="E_train")
@@ -109,12 +112,16 @@ class Liger:
         L_ext = self._extend(L_train, self.E_support_, neighbours_train)
         self.fallbacks_: list[str] = []
         params = self.label_model_params or {}
-        self.global_model_ = make_label_model(self.label_model, self.n_classes, **params).fit(L_ext)
+        if global_model is None:
+            global_model = make_label_model(self.label_model, self.n_classes, **params).fit(L_ext)
+        self.global_model_ = global_model
         self.part_models_ = []
         for part in range(self.n_partitions):
             rows = train_parts == part
             if rows.sum() < self.min_part_size:
                 self.fallbacks_.append(f"part {part}: {int(rows.sum())} train points < {self.min_part_size}; global label model")
+                self.part_models_.append(self.global_model_)
+            elif rows.all():  # one part holding all of train: its model is the global one
                 self.part_models_.append(self.global_model_)
             else:
                 self.part_models_.append(make_label_model(self.label_model, self.n_classes, **params).fit(L_ext[rows]))
@@ -159,13 +166,12 @@ class Liger:
         """The grid balance with the best dev metric; ties go to the one nearest the model's own estimate."""
         estimate = model.class_balance_[0]
         best_key, best = None, None
-        for negative in BALANCE_GRID:
-            balance = np.array([negative, 1.0 - negative])
-            value = metric_value(self.metric, y, self._with_balance(model, balance).predict(L))
-            key = (value, -abs(negative - estimate))
+        for balance, predicted in zip(_BALANCES, model.predict_with_balances(L, _BALANCES)):
+            value = metric_value(self.metric, y, predicted)
+            key = (value, -abs(balance[0] - estimate))
             if best_key is None or key > best_key:
                 best_key, best = key, balance
-        return best
+        return best.copy()
 
     @staticmethod
     def _with_balance(model: LabelModel, balance: np.ndarray) -> LabelModel:

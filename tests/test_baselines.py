@@ -70,6 +70,21 @@ def test_logreg_on_soft_labels_equals_the_duplicated_weighted_rows(n_classes):
     assert np.array_equal(ours.coef_, reference.coef_) and np.array_equal(ours.intercept_, reference.intercept_)
 
 
+def test_zero_weight_copies_are_left_out_and_the_rest_keep_their_order():
+    from liger.baselines import soft_label_rows
+
+    E, _ = blobs(n=40, seed=4)
+    soft = np.random.RandomState(2).dirichlet(np.ones(3), size=len(E))
+    soft[::3] = np.eye(3)[np.arange(len(E))[::3] % 3]  # peaked rows: two of their three copies weigh exactly 0
+    X, y, w = soft_label_rows(E, soft, n_classes=3)
+    X_all, y_all, w_all = duplicated_rows_by_hand(E, soft)
+    kept = w_all != 0
+    assert kept.sum() < len(w_all)
+    np.testing.assert_array_equal(X, X_all[kept])
+    np.testing.assert_array_equal(y, y_all[kept])
+    np.testing.assert_array_equal(w, w_all[kept])
+
+
 def test_logreg_on_soft_labels_minimises_the_soft_cross_entropy():
     # Stationary point of C * sum_i CE(soft_i, sigmoid(w.x_i + b)) + |w|^2 / 2: C X^T (p - q) + w = 0, sum(p - q) = 0.
     E, _ = blobs(n=150, seed=3)

@@ -31,6 +31,10 @@ class LabelModel(ABC):
         twin.class_balance_ = check_class_balance(class_balance, self.n_classes)
         return twin
 
+    def predict_with_balances(self, L: np.ndarray, balances: np.ndarray) -> np.ndarray:
+        """(B, n): ``with_class_balance(b).predict(L)`` for each of the B balances; models may share work."""
+        return np.stack([self.with_class_balance(balance).predict(L) for balance in balances])
+
     def predict(self, L: np.ndarray) -> np.ndarray:
         """Most probable class; exact ties go to the lowest class index (stated, deterministic)."""
         return np.argmax(self.predict_proba(L), axis=1)

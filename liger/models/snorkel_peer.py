@@ -119,12 +119,27 @@ class SnorkelLabelModel(LabelModel):
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) posteriors P(Y = y | L); all-abstain rows get ``class_balance_``."""
+        return self._posterior(self._log_likelihoods(L), self.class_balance_)
+
+    def predict_with_balances(self, L: np.ndarray, balances: np.ndarray) -> np.ndarray:
+        """(B, n): ``with_class_balance(b).predict(L)`` for each of the B balances; the likelihoods do not depend on b."""
+        log_likelihoods = self._log_likelihoods(L)
+        return np.stack([np.argmax(self._posterior(log_likelihoods, check_class_balance(balance, self.n_classes)), axis=1)
+                         for balance in balances])
+
+    def _log_likelihoods(self, L: np.ndarray) -> np.ndarray:
+        """(n, K) sum over voting LFs of log P(LF i votes L_i | Y = y)."""
         L = self._check_L(L, n_lfs=self.n_lfs_)
         log_votes = np.log(self.conditional_probs_[:, 1:, :])  # (m, K, K): [i, v, y], clipped > 0 by Snorkel
-        scores = np.tile(np.log(self.class_balance_), (L.shape[0], 1))
+        scores = np.zeros((L.shape[0], self.n_classes))
         for i, votes in enumerate(L.T):
             voted = votes != ABSTAIN
             scores[voted] += log_votes[i, votes[voted]]
+        return scores
+
+    @staticmethod
+    def _posterior(log_likelihoods: np.ndarray, class_balance: np.ndarray) -> np.ndarray:
+        scores = log_likelihoods + np.log(class_balance)
         return np.exp(scores - logsumexp(scores, axis=1, keepdims=True))
 
     def _check_params(self) -> None:

@@ -250,3 +250,11 @@ def test_text_hash_separates_texts():
     assert text_hash(["a", "b"]) != text_hash(["b", "a"])
     assert text_hash(["é", "x"]) == text_hash(("é", "x"))
     assert text_hash(["ab", "c"]) == text_hash(["ab", "c"])
+
+
+def test_repaired_texts_never_reuse_the_embeddings_of_the_leaky_ones():
+    # trec's test texts as first shipped began with their fine label and kept their casing (data README).
+    leaky = ["dist How far is it from Denver to Aspen ?", "city What county is Modesto , California in ?"]
+    repaired = ["how far is it from denver to aspen ?", "what county is modesto , california in ?"]
+    identity = {"provider": "minilm", "model": "m"}
+    assert cache_key(identity, "trec", "test", leaky, None) != cache_key(identity, "trec", "test", repaired, None)

@@ -245,3 +245,13 @@ def test_liger_with_snorkel_chooses_the_class_balance_on_dev(binary):
     best = max(np.mean(part.with_class_balance(np.array([b, 1 - b])).predict(binary.L[dev]) == binary.y[dev])
                for b in BALANCE_GRID)
     assert np.mean(part.predict(binary.L[dev]) == binary.y[dev]) == best
+
+
+def test_predict_with_balances_equals_swapping_the_prior_one_balance_at_a_time():
+    rng = np.random.default_rng(5)
+    L = np.where(rng.random((60, 5)) < 0.6, rng.integers(0, 2, (60, 5)), -1)
+    model = SnorkelLabelModel(n_epochs=50).fit(L)
+    balances = np.array([[b, 1 - b] for b in np.linspace(0.01, 0.96, 20)])
+    expected = np.stack([model.with_class_balance(b).predict(L) for b in balances])
+    np.testing.assert_array_equal(model.predict_with_balances(L, balances), expected)
+    assert len({tuple(row) for row in expected}) > 1

@@ -194,3 +194,14 @@ def test_abstains_carry_no_evidence_even_in_repaired_tables():
                 scores = scores * conditional[i, 2 if vote == 1 else 0]
         np.testing.assert_allclose(model.predict_proba(row[None])[0], scores / scores.sum(), rtol=1e-12)
     np.testing.assert_allclose(model.predict_proba(np.full((2, 5), -1)), [model.class_balance_] * 2, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("posterior", ["naive_bayes", "flyingsquid"])
+def test_predict_with_balances_equals_refitting_the_prior_one_balance_at_a_time(posterior):
+    rng = np.random.default_rng(3)
+    L = np.where(rng.random((80, 6)) < 0.5, rng.integers(0, 2, (80, 6)), -1)
+    model = TripletLabelModel(posterior=posterior).fit(L)
+    balances = np.array([[b, 1 - b] for b in np.linspace(0.01, 0.96, 20)])
+    expected = np.stack([model.with_class_balance(b).predict(L) for b in balances])
+    np.testing.assert_array_equal(model.predict_with_balances(L, balances), expected)
+    assert len({tuple(row) for row in expected}) > 1  # the balances really change predictions here
