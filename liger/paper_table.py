@@ -219,7 +219,8 @@ def _markdown(rows, datasets, embeddings, cells, methods, best, lifts, differenc
     lines += ["", "## Average lift of Liger (points)", "",
               "Mean over the datasets above (footnoted columns excluded) of Liger minus the best method of the family on that "
               "dataset (the published families have no LogReg head)"
-              + (f"; interval: the same statistic over the {INTERVAL_TEXT}s, datasets resampled independently." if with_intervals else "."),
+              + ("; [low, high]: its 95% interval over the same paired bootstrap replicates, each dataset resampled "
+                 "independently." if with_intervals else "."),
               "", "| over | ours | datasets | published (abstract, six tasks) |", "|---|---|---|---|"]
     for family, published in PUBLISHED_LIFTS.items():
         ours = lifts.get(family)

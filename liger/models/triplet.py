@@ -76,9 +76,9 @@ def joint_tables(p_plus: np.ndarray, p_zero: np.ndarray, accuracies: np.ndarray,
 class TripletLabelModel(LabelModel):
     """Binary triplet label model (FlyingSquid), abstains allowed.
 
-    ``posterior="naive_bayes"`` (default) is P(y | s) ∝ P(y) Π_{i votes} P(s_i | y), the posterior of the
-    model the parameters were fit for: abstains are independent of Y there, so they carry no evidence
-    and a row where every LF abstains gets the class prior. ``posterior="flyingsquid"`` reproduces the reference
+    ``posterior="naive_bayes"`` (default) is P(y | s) ∝ P(y) Π_i P(s_i | y) from the fitted joint tables,
+    the posterior of the model the parameters were fit for; a row where every LF abstains gets the
+    class prior (with repaired tables the abstain cells alone would tilt it). ``posterior="flyingsquid"`` reproduces the reference
     implementation, Π_i P(s_i, y) / P(y)^(m-2), which applies the prior once more; it exists to
     match the reference code's numbers.
     """
@@ -124,10 +124,10 @@ class TripletLabelModel(LabelModel):
     def log_likelihoods(self, L: np.ndarray) -> np.ndarray:
         """(n, 2) per-row log-likelihoods whose sum with log P(y) is the log posterior, up to a constant.
 
-        naive_bayes: sum over voting LFs of log P_i(s_i | y); the model takes abstains as independent of Y,
-        so an abstain is no evidence (its factor is 1), also where FlyingSquid's repair of negative cells made
-        P(abstain | y) differ between classes. flyingsquid: sum_i log P(s_i, y) - (m - 1) log P(y), so that
-        adding log P(y) gives the reference implementation's prod_i P(s_i, y) / P(y)^(m-2).
+        naive_bayes: sum_i log P_i(s_i | y), abstain cells included (FlyingSquid's repair of negative cells can
+        make them differ between classes), and 0 for a row where every LF abstains, so that such a row gets
+        the class prior. flyingsquid: sum_i log P(s_i, y) - (m - 1) log P(y), so that adding log P(y) gives the
+        reference implementation's prod_i P(s_i, y) / P(y)^(m-2).
         """
         return self._log_likelihoods(self._design(L))
 
@@ -151,8 +151,10 @@ class TripletLabelModel(LabelModel):
         log_joint = np.log(np.maximum(self.joint_, _FLOOR))
         if self.posterior == "naive_bayes":
             log_conditional = log_joint - np.log(np.maximum(self.joint_.sum(axis=1, keepdims=True), _FLOOR))
-            log_conditional[:, 1, :] = 0.0
-            return design @ log_conditional.reshape(3 * self.n_lfs_, 2)
+            scores = design @ log_conditional.reshape(3 * self.n_lfs_, 2)
+            # A row without any vote is predicted from the class balance alone (a recorded fallback).
+            scores[design[:, 1::3].all(axis=1)] = 0.0
+            return scores
         return design @ log_joint.reshape(3 * self.n_lfs_, 2) - (self.n_lfs_ - 1) * np.log(self.class_balance_)
 
     def _proba(self, design: np.ndarray) -> np.ndarray:

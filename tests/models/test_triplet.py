@@ -178,7 +178,7 @@ def test_vectorised_triplet_accuracies_equal_the_loop_exactly(aggregate, seed):
     np.testing.assert_array_equal(triplet_accuracies(M, aggregate), _triplet_accuracies_loop(M, aggregate))
 
 
-def test_abstains_carry_no_evidence_even_in_repaired_tables():
+def test_rows_without_votes_get_the_prior_and_the_rest_the_repaired_tables_posterior():
     # A small noisy sample: FlyingSquid's repair of negative cells makes the tables' P_i(y) differ from the prior.
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 60)
@@ -190,8 +190,7 @@ def test_abstains_carry_no_evidence_even_in_repaired_tables():
     for row in L[:20]:
         scores = model.class_balance_.copy()
         for i, vote in enumerate(row):
-            if vote != -1:
-                scores = scores * conditional[i, 2 if vote == 1 else 0]
+            scores = scores * conditional[i, {1: 2, 0: 0, -1: 1}[int(vote)]]
         np.testing.assert_allclose(model.predict_proba(row[None])[0], scores / scores.sum(), rtol=1e-12)
     np.testing.assert_allclose(model.predict_proba(np.full((2, 5), -1)), [model.class_balance_] * 2, rtol=0, atol=1e-15)
 
