@@ -18,6 +18,7 @@ from liger.liger_model import Liger
 from liger.metrics import coverage, score
 from liger.models.majority import MajorityVote
 from liger.partition import KMeansPartition
+from liger.sweep_memo import GLOBAL_LABEL_MODELS, NEIGHBOURS, PARTITIONS, content_key
 from liger.tuning import choose_configuration, quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,9 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         n_classes=dataset.n_classes,
         random_state=seed,
     )
-    partitions = {s: KMeansPartition(s, random_state=seed).fit(embeddings["train"]) for s in part_grid}
+    partitions = {s: PARTITIONS((s, seed, embeddings["train"]),
+                                lambda s=s: KMeansPartition(s, random_state=seed).fit(embeddings["train"]))
+                  for s in part_grid}
     selection = method.get("selection", "dev")
     if selection not in ("dev", "cv"):
         raise ValueError(f"method.selection is {selection!r}; expected 'dev' (in-sample) or 'cv' (cross-validated on {tune_on})")
@@ -94,18 +97,20 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
     grid = [(s, level, params) for s in part_grid for level in level_grid for params in param_grid]
 
-    global_models = {}  # one whole-train label model per extension level and parameters, shared across parts
+    train_content = content_key(train.L, embeddings["train"])  # what the extended train votes are made from
 
     def candidates():
         for n_parts, level, params in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}",
                                            disable=not progress, leave=False):
             thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
-            shared = (level, repr(sorted(params.items())))
-            fitted = Liger(n_parts, thresholds, **{**common, "label_model_params": {**fixed_params, **params}}).fit(
-                train.L, embeddings["train"], neighbours_train=neighbours.get("train"), partition=partitions[n_parts],
-                global_model=global_models.get(shared),
-            )
-            global_models[shared] = fitted.global_model_
+            liger = Liger(n_parts, thresholds, **{**common, "label_model_params": {**fixed_params, **params}})
+            # One whole-train label model per extension level and setting, whatever the parts and the seed.
+            global_model = GLOBAL_LABEL_MODELS(
+                (common["label_model"], dataset.n_classes, repr(sorted(liger.label_model_params.items())),
+                 thresholds, train_content),
+                lambda: liger.fit_global_model(train.L, embeddings["train"], neighbours_train=neighbours.get("train")))
+            fitted = liger.fit(train.L, embeddings["train"], neighbours_train=neighbours.get("train"),
+                               partition=partitions[n_parts], global_model=global_model)
             yield (n_parts, level, thresholds, params), fitted, tune.L, E_tune, neighbours_tune
 
     choice, scores = choose_configuration(candidates(), tune.y, folds=folds, metric=dataset.metric)
@@ -139,8 +144,10 @@ def _extension_neighbours(method, dataset, embeddings, *, seed: int) -> dict:
     train = dataset["train"]
     search = method.get("search", "exact")
     if search == "exact":
-        return {split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
-                                                 n_classes=dataset.n_classes) for split in ("train", "dev", "test")}
+        inputs = [array for split in ("train", "dev", "test") for array in (dataset[split].L, embeddings[split])]
+        return NEIGHBOURS(("exact", dataset.n_classes, *inputs), lambda: {
+            split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
+                                             n_classes=dataset.n_classes) for split in ("train", "dev", "test")})
     if search == "ivf":
         from liger.approximate import IVFNeighbours
 

@@ -98,23 +98,17 @@ class Liger:
         ``partition`` a ``KMeansPartition`` already fit on ``E_train``, and ``global_model`` a label model
         already fit on these extended train votes, across fits that share them.
         """
-        L_train = check_label_matrix(L_train, self.n_classes, name="L_train")
-        E_train = check_embeddings(E_train, n_rows=L_train.shape[0], name="E_train")
-        self.L_support_, self.E_support_ = L_train, E_train
+        L_ext = self._extended_train(L_train, E_train, neighbours_train)
         if partition is None:
             partition = KMeansPartition(self.n_partitions, n_init=self.n_init, random_state=self.random_state)
             partition.fit(self.E_support_)
-        elif partition.n_parts != self.n_partitions or len(partition.train_parts_) != L_train.shape[0]:
+        elif partition.n_parts != self.n_partitions or len(partition.train_parts_) != L_ext.shape[0]:
             raise ValueError(f"the partition given has {partition.n_parts} parts over {len(partition.train_parts_)} "
-                             f"points; expected {self.n_partitions} parts over {L_train.shape[0]} train points")
+                             f"points; expected {self.n_partitions} parts over {L_ext.shape[0]} train points")
         self.partition_ = partition
         train_parts = partition.train_parts_
-        L_ext = self._extend(L_train, self.E_support_, neighbours_train)
         self.fallbacks_: list[str] = []
-        params = self.label_model_params or {}
-        if global_model is None:
-            global_model = make_label_model(self.label_model, self.n_classes, **params).fit(L_ext)
-        self.global_model_ = global_model
+        self.global_model_ = self._new_label_model().fit(L_ext) if global_model is None else global_model
         self.part_models_ = []
         for part in range(self.n_partitions):
             rows = train_parts == part
@@ -124,10 +118,25 @@ class Liger:
             elif rows.all():  # one part holding all of train: its model is the global one
                 self.part_models_.append(self.global_model_)
             else:
-                self.part_models_.append(make_label_model(self.label_model, self.n_classes, **params).fit(L_ext[rows]))
+                self.part_models_.append(self._new_label_model().fit(L_ext[rows]))
         if y_dev is not None:
             self._choose_class_balance(L_dev, E_dev, y_dev, neighbours_dev)
         return self
+
+    def fit_global_model(self, L_train: np.ndarray, E_train: np.ndarray, *,
+                         neighbours_train: NeighbourVotes | None = None) -> LabelModel:
+        """The label model ``fit`` would fit on all of train's extended votes (to share across fits as ``global_model``)."""
+        return self._new_label_model().fit(self._extended_train(L_train, E_train, neighbours_train))
+
+    def _extended_train(self, L_train, E_train, neighbours_train) -> np.ndarray:
+        """Train's votes after extension, the train split kept as the extension's support."""
+        L_train = check_label_matrix(L_train, self.n_classes, name="L_train")
+        E_train = check_embeddings(E_train, n_rows=L_train.shape[0], name="E_train")
+        self.L_support_, self.E_support_ = L_train, E_train
+        return self._extend(L_train, E_train, neighbours_train)
+
+    def _new_label_model(self) -> LabelModel:
+        return make_label_model(self.label_model, self.n_classes, **(self.label_model_params or {}))
 
     def with_dev_balance(
         self, L_dev: np.ndarray, E_dev: np.ndarray, y_dev: np.ndarray, neighbours_dev: NeighbourVotes | None = None
