@@ -17,6 +17,13 @@ from liger.models.base import LabelModel, check_class_balance
 Aggregate = Literal["median", "mean"]
 Posterior = Literal["naive_bayes", "flyingsquid"]
 _FLOOR = 1e-12  # keeps log-probabilities finite when a table cell is exactly zero
+# Log-probabilities are rounded to multiples of 2^-32 (|log _FLOOR| < 28): a sum of up to 75,000 of them is
+# exact in float64, so it does not depend on the order BLAS adds them in (a change of 1e-10 at most).
+_GRID = 2.0**-32
+
+
+def _on_exact_grid(log_probabilities: np.ndarray) -> np.ndarray:
+    return np.round(log_probabilities / _GRID) * _GRID
 _BALANCE_CLIP = (0.01, 0.99)
 
 
@@ -129,39 +136,41 @@ class TripletLabelModel(LabelModel):
         the class prior. flyingsquid: sum_i log P(s_i, y) - (m - 1) log P(y), so that adding log P(y) gives the
         reference implementation's prod_i P(s_i, y) / P(y)^(m-2).
         """
-        return self._log_likelihoods(self._vote_cells(L))
+        return self._log_likelihoods(self._design(L))
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
-        return self._proba(self._vote_cells(L))
+        return self._proba(self._design(L))
 
     def predict_with_balances(self, L: np.ndarray, balances: np.ndarray) -> np.ndarray:
         """(B, n): ``with_class_balance(b).predict(L)`` for each of the B balances, reading L once."""
-        cells = self._vote_cells(L)
-        return np.stack([np.argmax(self.with_class_balance(balance)._proba(cells), axis=1) for balance in balances])
+        design = self._design(L)
+        return np.stack([np.argmax(self.with_class_balance(balance)._proba(design), axis=1) for balance in balances])
 
-    def _vote_cells(self, L: np.ndarray) -> np.ndarray:
-        """(n, m) vote cells: LF i's vote index 0/1/2 for -1/0/+1, the row into its joint table."""
-        return (signed_votes(self._check_L(L, n_lfs=self.n_lfs_)) + 1).astype(np.int64)
+    def _design(self, L: np.ndarray) -> np.ndarray:
+        """(n, 3m) one-hot votes: column 3 i + v is 1 where LF i's vote index is v (0/1/2 for -1/0/+1)."""
+        cells = (signed_votes(self._check_L(L, n_lfs=self.n_lfs_)) + 1).astype(np.int64)
+        design = np.zeros((cells.shape[0], 3 * self.n_lfs_))
+        design[np.arange(cells.shape[0])[:, None], 3 * np.arange(self.n_lfs_) + cells] = 1.0
+        return design
 
-    def _log_likelihoods(self, cells: np.ndarray) -> np.ndarray:
+    def _log_likelihoods(self, design: np.ndarray) -> np.ndarray:
         log_joint = np.log(np.maximum(self.joint_, _FLOOR))
         if self.posterior == "naive_bayes":
             table = log_joint - np.log(np.maximum(self.joint_.sum(axis=1, keepdims=True), _FLOOR))
         else:
             table = log_joint
-        # Elementwise adds in LF order, not a matrix product: BLAS may sum a row in another order
-        # depending on where the row sits, and a permutation of the rows must permute the output bit for bit.
-        scores = np.zeros((cells.shape[0], 2))
-        for lf in range(self.n_lfs_):
-            scores += table[lf, cells[:, lf]]
+        # One product with the stacked per-LF tables sums each row's terms over its LFs. BLAS may add a row's
+        # terms in an order that depends on where the row sits; on the grid every sum is exact, so it cannot
+        # matter: a row's score never depends on the other rows.
+        scores = design @ _on_exact_grid(table).reshape(3 * self.n_lfs_, 2)
         if self.posterior == "naive_bayes":
             # A row without any vote is predicted from the class balance alone (a recorded fallback).
-            scores[(cells == 1).all(axis=1)] = 0.0
+            scores[design[:, 1::3].all(axis=1)] = 0.0
             return scores
         return scores - (self.n_lfs_ - 1) * np.log(self.class_balance_)
 
-    def _proba(self, cells: np.ndarray) -> np.ndarray:
-        scores = self._log_likelihoods(cells) + np.log(self.class_balance_)
+    def _proba(self, design: np.ndarray) -> np.ndarray:
+        scores = self._log_likelihoods(design) + np.log(self.class_balance_)
         scores -= scores.max(axis=1, keepdims=True)
         proba = np.exp(scores)
         return proba / proba.sum(axis=1, keepdims=True)
