@@ -3,6 +3,7 @@ rankings against scipy and explicit enumeration, the config, and a small real ru
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
 import math
@@ -371,6 +372,24 @@ def test_run_writes_every_file_and_the_cells_are_fit_and_scores(small):
     assert row["liger_dev_cv_mean"] == np.mean([p["liger"]["selection_accuracy"] for p in row["per_seed"].values()])
     pooled = {r["proxy"]: r for r in result["rankings"]["pooled"]}
     assert all(r["n"] == 6 for r in pooled.values())
+
+
+def test_table_shows_every_pooled_rho_when_a_proxy_pools_fewer_cells(small):
+    # A proxy undefined on some cells (one-class pseudo-labels) pools fewer of them and has no mean regret;
+    # the other proxies' pooled values must still show, and nothing may print as "nan".
+    _, result = small
+    result = copy.deepcopy(result)
+    first = result["rankings"]["pooled"][0]
+    first["n"], first["regret"] = 3, math.nan
+    md = study.markdown(result)
+    assert "nan" not in md
+    header = next(line for line in md.splitlines() if line.startswith("| proxy | better"))
+    column = header.split(" | ").index("pooled ρ⁺, within-dataset ranks (cells)")
+    for pooled in result["rankings"]["pooled"]:
+        row = next(line for line in md.splitlines() if line.startswith(f"| {pooled['proxy']} | "))
+        expected = f"{pooled['rho_oriented']:+.2f} ({pooled['n']})" if math.isfinite(pooled["rho_oriented"]) else "–"
+        assert row.split(" | ")[column] == expected
+    assert "– (undefined on a dataset)" in md
 
 
 def test_figure_is_byte_identical_when_redrawn(small, tmp_path):

@@ -419,6 +419,11 @@ def _band(row: Mapping, prefix: str, relative_to: str) -> str:
     return f"{value / base:.3f} [{low / base:.3f}, {high / base:.3f}]"
 
 
+def _mean_regret(value: float) -> str:
+    # A proxy undefined on some dataset (e.g. one-class pseudo-labels) has no mean regret to compare.
+    return f"{value:.3f}" if math.isfinite(value) else "– (undefined on a dataset)"
+
+
 def _pm(mean: float, std: float) -> str:
     return f"{mean:.3f}" if not math.isfinite(std) else f"{mean:.3f} ± {std:.3f}"
 
@@ -452,17 +457,19 @@ def markdown(result: dict) -> str:
         p = pooled[proxy.name]
         rho_rows.append({"proxy": proxy.name, "better": proxy.better, "labels read": proxy.labels,
                          **{name: _signed(per[proxy.name, name]["rho_oriented"]) for name in names},
-                         f"pooled ρ⁺, within-dataset ranks ({p['n']})": _signed(p["rho_oriented"]),
+                         # One column for every proxy: a proxy undefined on some cells pools fewer of them.
+                         "pooled ρ⁺, within-dataset ranks (cells)": (f"{_signed(p['rho_oriented'])} ({p['n']})"
+                                                                     if _signed(p["rho_oriented"]) else "–"),
                          "p (scipy)": _p(p["p_scipy"]), "p (exact, within-dataset permutations)": _p(p["p_exact"]),
                          "pooled ρ⁺, value vs lift": _signed(p["rho_value_lift_oriented"]), "p (value vs lift)": _p(p["p_value_lift"])})
         regret_rows.append({"picker": proxy.name, **{name: f"{per[proxy.name, name]['pick']} ({per[proxy.name, name]['regret']:.3f})"
                                                      if per[proxy.name, name]["pick"] else "–" for name in names},
-                            "mean regret": p["regret"]})
+                            "mean regret": _mean_regret(p["regret"])})
     for ref in ranking["references"]:
         regret_rows.append({"picker": ref["proxy"],
                             **{name: (f"{ref['picks'][name]} ({ref['regrets'][name]:.3f})" if ref["picks"][name]
                                       else f"({ref['regrets'][name]:.3f})") for name in names},
-                            "mean regret": ref["regret"]})
+                            "mean regret": _mean_regret(ref["regret"])})
     without = []
     if control:
         for proxy in PROXIES:
@@ -575,7 +582,7 @@ def draw(result: dict):
         ax.set_xticks(np.arange(len(names)), names, fontsize=8)
         ax.set_ylabel("regret (best − pick)", fontsize=9)
         p = pooled[proxy.name]
-        ax.set_title(f"mean regret {p['regret']:.3f}; pooled ρ⁺ = {_signed(p['rho_oriented']) or 'n/a'}", fontsize=9)
+        ax.set_title(f"mean regret {_mean_regret(p['regret'])}; pooled ρ⁺ = {_signed(p['rho_oriented']) or 'n/a'}", fontsize=9)
         ax.grid(alpha=0.3, axis="y")
     handles = [axes[0, 0].plot([], [], ls="", marker="o", color=colors[e], label=LABELS.get(e, e))[0] for e in embeddings]
     handles.append(axes[0, 0].plot([], [], ls="", marker="o", ms=11, mfc="none", mec="0.2", label="the proxy's pick")[0])
