@@ -10,7 +10,7 @@ from liger.embed.base import check_embeddings
 from liger.extension import NeighbourVotes, check_thresholds, nearest_voting_neighbours
 from liger.labels import check_gold_labels, check_label_matrix
 from liger.metrics import metric_value
-from liger.models.base import LabelModel
+from liger.models.base import FittedEstimator, LabelModel
 from liger.models.dawid_skene import DawidSkene
 from liger.models.majority import MajorityVote
 from liger.models.snorkel_peer import SnorkelLabelModel
@@ -37,7 +37,7 @@ def make_label_model(name: str, n_classes: int = 2, **params) -> LabelModel:
     return LABEL_MODELS[name](n_classes=n_classes, **params)
 
 
-class Liger:
+class Liger(FittedEstimator):
     """Liger: vote extension, a k-means partition, and one label model per part.
 
     K > 2 needs a multi-class label model ("dawid_skene" or "majority_vote"); the dev search over

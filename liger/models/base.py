@@ -6,16 +6,26 @@ import copy
 from abc import ABC, abstractmethod
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 
 from liger.labels import check_label_matrix
 
 
-class LabelModel(ABC):
-    """Maps an (n, m) label matrix (abstain -1) to (n, K) class probabilities.
+class FittedEstimator(BaseEstimator):
+    """scikit-learn conventions: ``__init__`` stores parameters (so ``clone`` and ``get_params`` work),
+    ``fit`` returns ``self``, and a learned attribute (a public name ending in ``_``) read before ``fit``
+    raises ``NotFittedError`` naming it, whichever method reads it."""
 
-    scikit-learn conventions: ``__init__`` stores parameters, ``fit`` returns ``self``, learned
-    attributes end in ``_``.
-    """
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails: a learned attribute that fit has not set yet.
+        if name.endswith("_") and not name.startswith("_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet ({name} is missing): call fit first")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+class LabelModel(FittedEstimator, ABC):
+    """Maps an (n, m) label matrix (abstain -1) to (n, K) class probabilities."""
 
     n_classes: int
 
