@@ -16,6 +16,7 @@ from liger.models.majority import MajorityVote
 from liger.models.snorkel_peer import SnorkelLabelModel
 from liger.models.triplet import TripletLabelModel
 from liger.partition import KMeansPartition
+from liger.tuning import quantile_thresholds
 
 #: P(class 0) values tried per part, as the reference code does: 0.01, 0.06, ..., 0.96.
 BALANCE_GRID = tuple(round(0.01 + 0.05 * i, 2) for i in range(20))
@@ -47,6 +48,9 @@ class Liger(FittedEstimator):
     ----------
     n_partitions : parts of the k-means partition of the train embeddings (1 = no partition).
     thresholds : None for no extension, else a cosine-similarity threshold, scalar or one per LF.
+    extension_level : the documented setting instead of raw thresholds (give one or neither): the share
+        q in [0, 1] of each LF's abstaining train points left abstained; LF i's threshold is the q-quantile
+        of its nearest-voting-neighbour similarity over those points (``tuning.quantile_thresholds``).
     label_model, label_model_params : the per-part label model, by name (see ``make_label_model``).
     min_part_size : a part with fewer train points uses the label model fit on all of train.
     metric : "accuracy" or "f1"; each part's class balance maximises it on that part's dev points.
@@ -60,6 +64,7 @@ class Liger(FittedEstimator):
         n_partitions: int = 1,
         thresholds: float | np.ndarray | None = None,
         *,
+        extension_level: float | None = None,
         label_model: str = "triplet",
         label_model_params: dict | None = None,
         min_part_size: int = 20,
@@ -70,6 +75,7 @@ class Liger(FittedEstimator):
     ):
         self.n_partitions = n_partitions
         self.thresholds = thresholds
+        self.extension_level = extension_level
         self.label_model = label_model
         self.label_model_params = label_model_params
         self.min_part_size = min_part_size
@@ -133,6 +139,15 @@ class Liger(FittedEstimator):
         L_train = check_label_matrix(L_train, self.n_classes, name="L_train")
         E_train = check_embeddings(E_train, n_rows=L_train.shape[0], name="E_train")
         self.L_support_, self.E_support_ = L_train, E_train
+        if self.extension_level is None:
+            self.thresholds_ = self.thresholds
+        elif self.thresholds is not None:
+            raise ValueError(f"thresholds is {self.thresholds!r} and extension_level is {self.extension_level!r}; "
+                             "give one of them (or neither, for no extension)")
+        else:
+            if neighbours_train is None:
+                neighbours_train = nearest_voting_neighbours(L_train, E_train, L_train, E_train, n_classes=self.n_classes)
+            self.thresholds_ = quantile_thresholds(neighbours_train, self.extension_level)
         return self._extend(L_train, E_train, neighbours_train)
 
     def _new_label_model(self) -> LabelModel:
@@ -211,9 +226,9 @@ class Liger(FittedEstimator):
         return out
 
     def _extend(self, L: np.ndarray, E: np.ndarray, neighbours: NeighbourVotes | None) -> np.ndarray:
-        if self.thresholds is None:
+        if self.thresholds_ is None:
             return L
-        check_thresholds(self.thresholds, L.shape[1])
+        check_thresholds(self.thresholds_, L.shape[1])
         if neighbours is None:
             neighbours = nearest_voting_neighbours(L, E, self.L_support_, self.E_support_, n_classes=self.n_classes)
-        return neighbours.extend(L, self.thresholds)
+        return neighbours.extend(L, self.thresholds_)

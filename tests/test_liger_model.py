@@ -352,3 +352,21 @@ def test_with_dev_balance_equals_fitting_with_dev_labels_and_leaves_the_original
     assert np.array_equal(tuned.predict_proba(test.L, test.E), direct.predict_proba(test.L, test.E))
     assert tuned.fallbacks_ == direct.fallbacks_
     assert all(np.array_equal(m.class_balance_, b) for m, b in zip(plain.part_models_, balances))
+
+
+# -- the extension level as a parameter --------------------------------------------------------
+@pytest.mark.parametrize("level", [0.0, 0.3, 0.9])
+def test_extension_level_equals_the_thresholds_it_stands_for(level):
+    from liger.tuning import quantile_thresholds
+
+    task = make_task(n_clusters=3, dim=6, n_lfs=5, accuracy=0.8, coverage=0.4, smoothness=0.9, random_state=4)
+    train, dev, test = (task.sample(n, random_state=seed) for n, seed in ((150, 0), (60, 1), (80, 2)))
+    thresholds = quantile_thresholds(nearest_voting_neighbours(train.L, train.E, train.L, train.E), level)
+    by_level = Liger(2, extension_level=level, min_part_size=5).fit(train.L, train.E, L_dev=dev.L, E_dev=dev.E, y_dev=dev.y)
+    by_thresholds = Liger(2, thresholds, min_part_size=5).fit(train.L, train.E, L_dev=dev.L, E_dev=dev.E, y_dev=dev.y)
+    np.testing.assert_array_equal(by_level.thresholds_, thresholds)
+    np.testing.assert_array_equal(by_level.predict_proba(test.L, test.E), by_thresholds.predict_proba(test.L, test.E))
+    with pytest.raises(ValueError, match="give one of them"):
+        Liger(thresholds=0.5, extension_level=level).fit(train.L, train.E)
+    with pytest.raises(ValueError, match="expected a quantile in"):
+        Liger(extension_level=1.5).fit(train.L, train.E)
