@@ -9,7 +9,10 @@ What holds, measured (and asserted) here:
   gives the same predictions to 1e-12 (k-means itself depends on the row order, so no claim for more).
 - Permuting the LFs: majority vote is unchanged bit for bit; Dawid–Skene and the triplet model up to
   float rounding (< 1e-9; sums run in another order), and the triplet accuracies permute with the LFs
-  exactly; Snorkel (float32 SGD in torch) to 1e-5.
+  exactly; Snorkel (float32 SGD in torch) to 1e-5. For the iterative fits (Dawid–Skene, Snorkel) only on
+  data without a mirror symmetry: where relabeling the classes maps the votes onto themselves, EM starts
+  between two mirror-image solutions and rounding decides where it ends (seen: 0.5/0.5 in one LF order,
+  0.9995/0.0005 in another).
 - Extension never removes a vote and never changes one; a lower threshold keeps every vote a higher
   one adds.
 
@@ -17,6 +20,8 @@ The label-convention round trip is tested in tests/test_labels.py.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -35,8 +40,9 @@ SPECS = {
     # LF order changes the order of floating-point sums. Smoothed, because the unsmoothed EM (WRENCH's default)
     # walks to the boundary, where cells underflow to the floor and that order can flip a row whose likelihoods
     # both vanish; run to tol 1e-12, because at the default 1e-5 the two fits may stop an iteration apart.
-    "dawid_skene": dict(classes=(2, 3), min_lfs=1, examples=25, lf_tolerance=1e-9, params={"smoothing": 0.01, "tol": 1e-12}),
-    "snorkel": dict(classes=(2, 3), min_lfs=3, examples=2, lf_tolerance=1e-5),  # ~0.4 s per fit
+    "dawid_skene": dict(classes=(2, 3), min_lfs=1, examples=25, lf_tolerance=1e-9, iterative=True,
+                        params={"smoothing": 0.01, "tol": 1e-12}),
+    "snorkel": dict(classes=(2, 3), min_lfs=3, examples=2, lf_tolerance=1e-5, iterative=True),  # ~0.4 s per fit
 }
 MODEL_CASES = [(name, k) for name in LABEL_MODELS for k in SPECS[name]["classes"]]
 
@@ -57,6 +63,21 @@ def _near_ties(proba: np.ndarray, tolerance: float) -> np.ndarray:
     """Rows whose two best classes are within ``tolerance``: there argmax may flip under rounding."""
     top2 = np.sort(proba, axis=1)[:, -2:]
     return top2[:, 1] - top2[:, 0] <= tolerance
+
+
+def _mirror_symmetric(L: np.ndarray, n_classes: int) -> bool:
+    """Whether a relabeling of the classes (not the identity), with some reordering of the LFs, maps L's
+    multiset of rows onto itself: then the model's solutions come in mirror-image pairs."""
+    rows = sorted(map(tuple, L.tolist()))
+    for relabel in itertools.permutations(range(n_classes)):
+        c = np.asarray(relabel)
+        if (c == np.arange(n_classes)).all():
+            continue
+        relabelled = np.where(L == ABSTAIN, ABSTAIN, c[np.maximum(L, 0)])
+        for order in itertools.permutations(range(L.shape[1])):
+            if sorted(map(tuple, relabelled[:, order].tolist())) == rows:
+                return True
+    return False
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -81,7 +102,11 @@ def test_label_model_properties(name, n_classes):
         rows = np.asarray(data.draw(st.permutations(range(n)), label="row permutation"))
         np.testing.assert_array_equal(make().fit(L[rows]).predict_proba(L[rows]), proba[rows])
 
-        # permuting LFs changes nothing (these methods treat LFs symmetrically)
+        # permuting LFs changes nothing (these methods treat LFs symmetrically). Not asserted for an iterative fit
+        # on mirror-symmetric data: it starts on the line between mirror-image solutions, and rounding, which the
+        # LF order changes, decides whether it stays there or which side it leaves to.
+        if spec.get("iterative") and _mirror_symmetric(L, n_classes):
+            return
         lfs = np.asarray(data.draw(st.permutations(range(m)), label="LF permutation"))
         permuted = make().fit(L[:, lfs])
         proba_lfs = permuted.predict_proba(L[:, lfs])
