@@ -86,7 +86,8 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         n_classes=dataset.n_classes,
         random_state=seed,
     )
-    partitions = {s: PARTITIONS((s, seed, embeddings["train"]),
+    train_embeddings = content_key(embeddings["train"])  # hashed once; the memo keys below reuse it
+    partitions = {s: PARTITIONS((s, seed, train_embeddings),
                                 lambda s=s: KMeansPartition(s, random_state=seed).fit(embeddings["train"]))
                   for s in part_grid}
     selection = method.get("selection", "dev")
@@ -97,12 +98,15 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
     grid = [(s, level, params) for s in part_grid for level in level_grid for params in param_grid]
 
-    train_content = content_key(train.L, embeddings["train"])  # what the extended train votes are made from
+    train_content = content_key(train.L, train_embeddings)  # what the extended train votes are made from
+    # Each level's thresholds once; every part count and label-model setting at that level uses them.
+    level_thresholds = {level: None if level is None else quantile_thresholds(neighbours["train"], level)
+                        for level in level_grid}
 
     def candidates():
         for n_parts, level, params in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}",
                                            disable=not progress, leave=False):
-            thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
+            thresholds = level_thresholds[level]
             liger = Liger(n_parts, thresholds, **{**common, "label_model_params": {**fixed_params, **params}})
             # One whole-train label model per extension level and setting, whatever the parts and the seed.
             global_model = GLOBAL_LABEL_MODELS(
