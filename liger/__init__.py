@@ -5,6 +5,7 @@ Labels use the internal convention: classes 0..K-1, abstain -1 (see ``liger.labe
 
 from liger.extension import extend_votes, nearest_voting_neighbours
 from liger.labels import ABSTAIN, from_paper, to_paper
+from liger.liger_cv import LigerCV
 from liger.liger_model import Liger
 from liger.models.dawid_skene import DawidSkene
 from liger.models.majority import MajorityVote
@@ -17,6 +18,7 @@ __all__ = [
     "DawidSkene",
     "KMeansPartition",
     "Liger",
+    "LigerCV",
     "MajorityVote",
     "SnorkelLabelModel",
     "TripletLabelModel",

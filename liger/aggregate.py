@@ -5,7 +5,6 @@ The CSV is the source of truth; the Markdown is rendered from the same rows.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -15,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from liger.bootstrap import PREDICTIONS_FILE, interval, replicates_by_group
-from liger.io import write_text_atomic
 
 GROUP_KEYS = ("dataset", "embedding", "method", "tune_on")
 SCORES = ("acc", "f1", "coverage")
@@ -87,7 +85,7 @@ def to_markdown(rows: list[dict]) -> str:
         metric = "acc" if row["metric"] == "accuracy" else "f1"
         method = row["method"] + (" **[LEAKY: tuned on test]**" if row["tune_on"] == "test" else "")
 
-        def cell(split: str, name: str) -> str:
+        def cell(split: str, name: str, row=row) -> str:
             return f"{100 * row[f'{split}_{name}_mean']:.1f} ± {100 * row[f'{split}_{name}_std']:.1f}"
 
         lines.append(
@@ -95,52 +93,3 @@ def to_markdown(rows: list[dict]) -> str:
             f"{cell('dev', metric)} | {cell('test', 'acc')} | {cell('test', 'f1')} | {cell('test', 'coverage')} | {row['n_seeds']} |"
         )
     return "\n".join(lines) + "\n"
-
-
-def render_runs(rows: list[dict], note: str, replicates: dict[tuple, np.ndarray] | None = None) -> dict[str, str]:
-    """The long table: one row per dataset, embedding, method and protocol."""
-    return {"csv": to_csv(rows), "md": (note.strip() + "\n\n" if note.strip() else "") + to_markdown(rows)}
-
-
-def _render_paper(rows: list[dict], note: str, replicates: dict[tuple, np.ndarray] | None = None) -> dict[str, str]:
-    from liger.paper_table import render_paper_table
-
-    return render_paper_table(rows, note, replicates)
-
-
-#: Table layouts by name: each maps summary rows, a note and bootstrap replicates to {suffix: text}.
-TABLES = {"runs": render_runs, "paper": _render_paper}
-
-
-def write_tables(run_roots: list[str | Path], out: str | Path, *, table: str = "runs", note: str = "") -> list[Path]:
-    """Summarise every run under ``run_roots`` and write ``<out>.<suffix>`` atomically for each rendering."""
-    if table not in TABLES:
-        raise ValueError(f"table is {table!r}; expected one of {sorted(TABLES)}")
-    runs = [run for root in run_roots for run in collect(root)]
-    if not runs:
-        raise ValueError(f"no metrics.json under {', '.join(str(r) for r in run_roots)}")
-    rows, replicates = summary(runs)
-    written = []
-    for suffix, text in TABLES[table](rows, note, replicates).items():
-        path = Path(f"{out}.{suffix}")
-        write_text_atomic(path, text)
-        written.append(path)
-    return written
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Aggregate metrics.json files into <out>.csv and its renderings")
-    parser.add_argument("--out", required=True, help="output path without suffix, e.g. results/spam_minilm")
-    parser.add_argument("run_roots", nargs="+", help="folders holding run directories (e.g. Hydra multirun folders)")
-    parser.add_argument("--note", default="", help="Markdown put above the table (e.g. the command that made the runs)")
-    parser.add_argument("--table", default="runs", choices=sorted(TABLES), help="layout: long (runs) or the paper's")
-    args = parser.parse_args(argv)
-    try:
-        written = write_tables(args.run_roots, args.out, table=args.table, note=args.note)
-    except ValueError as error:
-        raise SystemExit(str(error)) from None
-    print(Path(written[-1]).read_text(encoding="utf-8"))
-
-
-if __name__ == "__main__":
-    main()

@@ -103,7 +103,7 @@ def replicates_by_group(runs: Sequence[dict], group_keys: Sequence[str], *, spli
         members = {group: sorted(runs_of, key=lambda run: run["seed"]) for group, runs_of in groups.items()}
         stacked = {group: stack_seed_predictions(runs_of, split) for group, runs_of in members.items()}
         y = next(iter(stacked.values()))[0]
-        for group, (other_y, _) in stacked.items():
+        for other_y, _ in stacked.values():
             if not np.array_equal(other_y, y):
                 raise ValueError(f"runs of dataset {dataset!r} disagree on the {split} rows; expected one test set")
         any_run = next(iter(members.values()))[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from liger.aggregate import write_tables
+from liger.tables import write_tables
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 class AggregateRuns(Callback):
     """After a multirun, write ``<out>.csv`` (source of truth) and its renderings from the sweep folder.
 
-    ``table`` picks the layout (see ``liger.aggregate.TABLES``); ``note`` is Markdown put above it.
+    ``table`` picks the layout (see ``liger.tables.TABLES``); ``note`` is Markdown put above it.
     ``roots`` aggregates these folders (those that exist) instead of the sweep folder alone, so
     sweeps that share one table (e.g. an honest one and a leaky one) each refresh it.
     """

@@ -16,10 +16,10 @@ Schemes (``SCHEMES``), each a label matrix per extension level q plus an embeddi
 * ``agreement``: ``agreed_votes``: LF i is extended where it abstains only if every embedding's
   extension (each at its own r_i(q)) votes and all give the same class. Parts from the joint embedding.
 
-``choose_and_score`` fits ``Liger`` (with the votes already extended, so no further extension) over the
-grid parts × levels and picks the configuration with ``liger.tuning.choose_configuration``, as
-``method=liger`` does: class balances per part chosen on dev, the grid scored by the k-fold
-cross-validated dev metric (or the in-sample one), strictly better only. Test labels are only scored.
+``choose_and_score`` hands the votes, already extended per level, to ``LigerCV`` (so no further
+extension), which picks parts × level as for ``method=liger``: class balances per part chosen on dev,
+the grid scored by the k-fold cross-validated dev metric (or the in-sample one), strictly better only.
+Test labels are only scored.
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ from liger.data.dataset import Dataset
 from liger.embed.base import normalize_rows
 from liger.extension import NeighbourVotes, nearest_voting_neighbours
 from liger.labels import ABSTAIN
-from liger.liger_model import Liger
+from liger.liger_cv import LigerCV
 from liger.metrics import coverage, metric_value
-from liger.partition import KMeansPartition
-from liger.tuning import choose_configuration, quantile_thresholds, stratified_folds
+from liger.tuning import quantile_thresholds
 
 SCHEMES = ("single", "concatenation", "extra_sources", "agreement")
 SPLITS = ("train", "dev", "test")
@@ -160,48 +159,38 @@ def choose_and_score(
     min_part_size: int = 20,
     selection: str = "cv",
     cv_folds: int = 5,
-    partitions: dict | None = None,
 ) -> dict:
     """Liger fit on pre-extended ``votes[level][split]`` over ``parts`` × levels (``votes``' keys, in order).
 
-    Each configuration's per-part class balances are chosen on dev; the configuration with the best
-    cross-validated (``selection="cv"``) or in-sample (``"dev"``) dev metric wins, ties keeping the
-    earlier one, exactly as ``method=liger`` chooses. ``E_partition`` is the embedding k-means parts
-    come from. ``partitions`` caches ``KMeansPartition`` objects by (parts, seed) across calls that
-    share ``E_partition``. Returns dev (in sample), dev_cv, test (the dataset's metric), the test
-    predictions, coverage and the choice.
+    ``LigerCV`` chooses, as for ``method=liger``: each configuration's per-part class balances chosen on
+    dev, the best cross-validated (``selection="cv"``) or in-sample (``"dev"``) dev metric winning, ties
+    keeping the earlier one. ``E_partition`` is the embedding k-means parts come from. Returns dev (in
+    sample), dev_cv, test (the dataset's metric), the test predictions, coverage and the choice.
     """
     if selection not in ("dev", "cv"):
         raise ValueError(f"selection is {selection!r}; expected 'dev' (in-sample) or 'cv' (cross-validated on dev)")
     dev, test = dataset["dev"], dataset["test"]
-    metric, n_classes = dataset.metric, dataset.n_classes
-    partitions = {} if partitions is None else partitions
-    common = dict(label_model=label_model, label_model_params=label_model_params, min_part_size=min_part_size,
-                  metric=metric, n_classes=n_classes, random_state=seed)
-    folds = stratified_folds(dev.y, n_folds=cv_folds, seed=seed) if selection == "cv" else None
-
-    def candidates():
-        for n_parts in parts:
-            key = (int(n_parts), int(seed))
-            if key not in partitions:
-                partitions[key] = KMeansPartition(int(n_parts), random_state=seed).fit(E_partition["train"])
-            for level, split_votes in votes.items():
-                fitted = Liger(int(n_parts), None, **common).fit(split_votes["train"], E_partition["train"],
-                                                                 partition=partitions[key])
-                yield (int(n_parts), level), fitted, split_votes["dev"], E_partition["dev"], None
-
-    choice, scores = choose_configuration(candidates(), dev.y, folds=folds, metric=metric)
-    tried = [{"n_partitions": s, "extension_level": level, "dev": in_sample, **({} if cv is None else {"dev_cv": cv})}
-             for (s, level), in_sample, cv in scores]
-    (n_parts, level), model, value, in_sample = choice.key, choice.model, choice.value, choice.in_sample
+    levels = list(votes)
+    search = LigerCV([int(s) for s in parts], levels, label_model=label_model, label_model_params=label_model_params,
+                     min_part_size=min_part_size, metric=dataset.metric, n_classes=dataset.n_classes,
+                     cv=cv_folds if selection == "cv" else None, random_state=seed)
+    search.fit({level: votes[level]["train"] for level in levels}, E_partition["train"],
+               L_dev={level: votes[level]["dev"] for level in levels}, E_dev=E_partition["dev"], y_dev=dev.y,
+               groups=dev.groups)
+    results = search.cv_results_
+    tried = [{"n_partitions": params["n_partitions"], "extension_level": params["extension_level"], "dev": in_sample,
+              **({} if cv is None else {"dev_cv": cv})}
+             for params, in_sample, cv in zip(results["params"], results["in_sample_score"], results["cv_score"])]
+    n_parts, level = search.best_params_["n_partitions"], search.best_params_["extension_level"]
+    model = search.best_estimator_
     test_votes = votes[level]["test"]
     predicted = model.predict(test_votes, E_partition["test"])
     return {
         "n_partitions": n_parts,
         "extension_level": level,
-        "dev": in_sample,
-        "dev_cv": value if selection == "cv" else None,
-        "test": metric_value(metric, test.y, predicted, n_classes=n_classes),
+        "dev": results["in_sample_score"][search.best_index_],
+        "dev_cv": search.best_score_ if selection == "cv" else None,
+        "test": metric_value(dataset.metric, test.y, predicted, n_classes=dataset.n_classes),
         "test_predictions": predicted,
         "test_coverage": coverage(test_votes),
         "train_coverage": coverage(votes[level]["train"]),

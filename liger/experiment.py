@@ -14,12 +14,14 @@ from liger.data.dataset import Dataset
 from liger.decision_rule import THRESHOLD_GRID, check_thresholds, choose_decision, decide
 from liger.extension import nearest_voting_neighbours
 from liger.labels import ABSTAIN
-from liger.liger_model import Liger
-from liger.metrics import coverage, score
+from liger.liger_cv import LigerCV
+from liger.data.video import frame_index
+from liger.liger_model import BALANCE_GRID
+from liger.metrics import coverage, metric_value, score
 from liger.models.majority import MajorityVote
-from liger.partition import KMeansPartition
-from liger.sweep_memo import GLOBAL_LABEL_MODELS, NEIGHBOURS, PARTITIONS, content_key
-from liger.tuning import choose_configuration, quantile_thresholds, stratified_folds
+from liger.models.temporal import TABLE_FLOOR, TemporalTripletLabelModel, chain_posteriors
+from liger.sweep_memo import NEIGHBOURS
+from liger.tuning import stratified_folds
 
 log = logging.getLogger(__name__)
 METHOD_KINDS = ("majority_vote", "liger", "knn", "adapter", "logreg", "temporal")
@@ -48,8 +50,6 @@ def fit_and_score(
         predict = lambda split: model.predict(dataset[split].L)  # noqa: E731
         return _scored(dataset, predict, lambda split: dataset[split].L, {"tie_break": tie_break}, [], [], votes_decide=True)
     if kind == "temporal":
-        from liger.models.temporal import fit_and_score_temporal
-
         return fit_and_score_temporal(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
     if kind == "liger":
         return _fit_liger(method, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
@@ -59,6 +59,89 @@ def fit_and_score(
     raise ValueError(f"method kind {kind!r} is unknown; expected one of {list(METHOD_KINDS)}")
 
 
+def fit_and_score_temporal(method: dict, dataset, embeddings, *, seed: int, tune_on: str = "dev", progress: bool = True) -> dict:
+    """The temporal label model on a video dataset, window length T and class balance chosen on ``tune_on``.
+
+    ``method.base`` says what gives each frame's likelihood: "label_model" (the frame triplet model
+    on the LF votes; needs no embeddings) or "liger" (Liger's extended, partitioned frame model,
+    fit and chosen on ``tune_on`` by its own grid first). The chain's persistence is "moments" or
+    a list of numbers to choose from. Returns what ``fit_and_score`` returns.
+    """
+    if dataset.n_classes != 2:
+        raise ValueError(f"the temporal label model is binary; dataset {dataset.name!r} has {dataset.n_classes} classes")
+    if method.get("label_model", "triplet") != "triplet":
+        raise ValueError(f"method.label_model is {method.get('label_model')!r}; the temporal model chains the triplet "
+                         "model's frame likelihoods, so it needs 'triplet'")
+    base = method.get("base", "label_model")
+    windows = [int(w) for w in method.get("windows", [1])]
+    persistence_grid = method.get("persistence", "moments")
+    persistence_grid = [persistence_grid] if isinstance(persistence_grid, (str, int, float)) else list(persistence_grid)
+    params = dict((method.get("label_model_params") or {}).get("triplet") or {})
+    index = {split: frame_index(dataset, split) for split in ("train", "dev", "test")}
+    train, tune = dataset["train"], dataset[tune_on]
+    fallbacks: list[str] = []
+    # The chain's persistence comes from the original votes, whatever gives the frame likelihoods.
+    chains = {p: TemporalTripletLabelModel(window=1, persistence=p, **params).fit(
+        train.L, sequence=index["train"].sequence, frame=index["train"].frame) for p in persistence_grid}
+    if base == "label_model":
+        frame_model = next(iter(chains.values())).frame_model_
+        estimate = frame_model.class_balance_[1]
+
+        def log_likelihood(split, balance):
+            return frame_model.with_class_balance(balance).log_likelihoods(dataset[split].L)
+
+        votes = lambda split: dataset[split].L  # noqa: E731
+        base_hparams: dict = {}
+    elif base == "liger":
+        if embeddings is None:
+            raise ValueError(f"method {method.get('name')!r} (base liger) needs frame embeddings; dataset {dataset.name!r} has none")
+        liger_method = {k: v for k, v in method.items() if k not in ("windows", "persistence", "base")}
+        fitted = fit_and_score({**liger_method, "kind": "liger"}, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
+        liger, fallbacks = fitted["model"], list(fitted["fallbacks"])
+        estimate = float(np.mean([m.class_balance_[1] for m in liger.part_models_]))
+        cache = {}
+
+        def log_likelihood(split, balance):
+            if split not in cache:
+                E = embeddings[split]
+                proba = liger.predict_proba(dataset[split].L, E)
+                part_prior = np.stack([m.class_balance_ for m in liger.part_models_])[liger.partition_.assign(E)]
+                cache[split] = np.log(np.maximum(proba, TABLE_FLOOR)) - np.log(part_prior)
+            return cache[split]
+
+        votes = lambda split: liger.extended_votes(dataset[split].L, embeddings[split])  # noqa: E731
+        base_hparams = {f"liger_{k}": v for k, v in fitted["hparams"].items() if k in ("n_partitions", "extension_level")}
+    else:
+        raise ValueError(f"method.base is {base!r}; expected 'label_model' or 'liger'")
+
+    def predict(split, window, persistence, balance):
+        return chain_posteriors(log_likelihood(split, balance), prior_positive=balance[1], persistence=persistence,
+                                sequence=index[split].sequence, frame=index[split].frame, window=window).argmax(axis=1)
+
+    best_key, best, tried = None, None, []
+    for window in windows:
+        for name, chain in chains.items():
+            for negative in BALANCE_GRID:
+                balance = np.array([negative, 1.0 - negative])
+                value = metric_value(dataset.metric, tune.y, predict(tune_on, window, chain.persistence_, balance))
+                tried.append({"window": window, "persistence": round(chain.persistence_, 6), "balance_negative": negative,
+                              f"{tune_on}_{dataset.metric}": value})
+                # Ties keep the shorter window, then the balance nearest the model's own estimate.
+                key = (value, -window, -abs((1.0 - negative) - estimate))
+                if best_key is None or key > best_key:
+                    best_key, best = key, (window, name, chain.persistence_, balance)
+    window, name, persistence, balance = best
+    result = {"hparams": {"base": base, "window": window, "persistence": name, "persistence_value": round(persistence, 6),
+                          "class_balance": [round(float(b), 4) for b in balance],
+                          f"selection_{dataset.metric}": round(float(best_key[0]), 6), **base_hparams},
+              "tried": tried, "fallbacks": fallbacks, "predictions": {}}
+    for split in ("dev", "test"):
+        result["predictions"][split] = predict(split, window, persistence, balance)
+        result[split] = score(dataset[split].y, result["predictions"][split], votes(split), n_classes=2)
+    result["train_coverage"] = coverage(votes("train"))
+    return result
+
+
 def _require_embeddings(method, dataset, embeddings) -> None:
     if embeddings is None:
         raise ValueError(f"method {method.get('name')!r} needs embeddings, but embedding=none was chosen for dataset "
@@ -66,7 +149,6 @@ def _require_embeddings(method, dataset, embeddings) -> None:
 
 
 def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
-    train = dataset["train"]
     part_grid = [int(s) for s in method.get("n_partitions", [1])]
     level_grid = [None if v is None else float(v) for v in method.get("extension_levels", [None])]
     extends = any(level is not None for level in level_grid)
@@ -76,61 +158,33 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         # One part and no extension never read the embedding: a constant column stands in for it.
         embeddings = {split: np.ones((len(dataset[split]), 1), dtype=np.float32) for split in ("train", "dev", "test")}
     neighbours = _extension_neighbours(method, dataset, embeddings, seed=seed) if extends else {}
-    tune = dataset[tune_on]
-    fixed_params, param_grid = label_model_params(method), label_model_grid(method)
-    common = dict(
-        label_model=method.get("label_model", "triplet"),
-        label_model_params=fixed_params,
-        min_part_size=int(method.get("min_part_size", 20)),
-        metric=dataset.metric,
-        n_classes=dataset.n_classes,
-        random_state=seed,
-    )
-    train_embeddings = content_key(embeddings["train"])  # hashed once; the memo keys below reuse it
-    partitions = {s: PARTITIONS((s, seed, train_embeddings),
-                                lambda s=s: KMeansPartition(s, random_state=seed).fit(embeddings["train"]))
-                  for s in part_grid}
     selection = method.get("selection", "dev")
     if selection not in ("dev", "cv"):
         raise ValueError(f"method.selection is {selection!r}; expected 'dev' (in-sample) or 'cv' (cross-validated on {tune_on})")
-    folds = (stratified_folds(tune.y, n_folds=int(method.get("cv_folds", 5)), seed=seed, groups=tune.groups)
-             if selection == "cv" else None)
-    E_tune, neighbours_tune = embeddings[tune_on], neighbours.get(tune_on)
-    grid = [(s, level, params) for s in part_grid for level in level_grid for params in param_grid]
-
-    train_content = content_key(train.L, train_embeddings)  # what the extended train votes are made from
-    # Each level's thresholds once; every part count and label-model setting at that level uses them.
-    level_thresholds = {level: None if level is None else quantile_thresholds(neighbours["train"], level)
-                        for level in level_grid}
-
-    def candidates():
-        for n_parts, level, params in tqdm(grid, desc=f"{method.get('name', 'liger')}: choosing on {tune_on}",
-                                           disable=not progress, leave=False):
-            thresholds = level_thresholds[level]
-            liger = Liger(n_parts, thresholds, **{**common, "label_model_params": {**fixed_params, **params}})
-            # One whole-train label model per extension level and setting, whatever the parts and the seed.
-            global_model = GLOBAL_LABEL_MODELS(
-                (common["label_model"], dataset.n_classes, repr(sorted(liger.label_model_params.items())),
-                 thresholds, train_content),
-                lambda: liger.fit_global_model(train.L, embeddings["train"], neighbours_train=neighbours.get("train")))
-            fitted = liger.fit(train.L, embeddings["train"], neighbours_train=neighbours.get("train"),
-                               partition=partitions[n_parts], global_model=global_model)
-            yield (n_parts, level, thresholds, params), fitted, tune.L, E_tune, neighbours_tune
-
-    choice, scores = choose_configuration(candidates(), tune.y, folds=folds, metric=dataset.metric)
-    tried = [{"n_partitions": s, "extension_level": level, **params, f"{tune_on}_{dataset.metric}": in_sample,
-              **({} if cv is None else {f"{tune_on}_cv_{dataset.metric}": cv})}
-             for (s, level, _, params), in_sample, cv in scores]
-    (n_parts, level, thresholds, params), model = choice.key, choice.model
+    train, tune, metric = dataset["train"], dataset[tune_on], dataset.metric
+    fixed_params = label_model_params(method)
+    search = LigerCV(part_grid, level_grid, label_model=method.get("label_model", "triplet"),
+                     label_model_params=fixed_params, label_model_grid=label_model_grid(method),
+                     min_part_size=int(method.get("min_part_size", 20)), metric=metric, n_classes=dataset.n_classes,
+                     cv=int(method.get("cv_folds", 5)) if selection == "cv" else None, random_state=seed,
+                     progress=progress)
+    search.fit(train.L, embeddings["train"], L_dev=tune.L, E_dev=embeddings[tune_on], y_dev=tune.y, groups=tune.groups,
+               neighbours_train=neighbours.get("train"), neighbours_dev=neighbours.get(tune_on))
+    results = search.cv_results_
+    tried = [{"n_partitions": params["n_partitions"], "extension_level": params["extension_level"],
+              **params["label_model_params"], f"{tune_on}_{metric}": in_sample,
+              **({} if cv is None else {f"{tune_on}_cv_{metric}": cv})}
+             for params, in_sample, cv in zip(results["params"], results["in_sample_score"], results["cv_score"])]
+    model, best = search.best_estimator_, search.best_params_
     hparams = {
-        "n_partitions": n_parts,
-        "extension_level": level,
-        "thresholds": None if thresholds is None else [round(float(t), 6) for t in thresholds],
+        "n_partitions": best["n_partitions"],
+        "extension_level": best["extension_level"],
+        "thresholds": None if model.thresholds_ is None else [round(float(t), 6) for t in model.thresholds_],
         "class_balance_per_part": [[round(float(b), 4) for b in m.class_balance_] for m in model.part_models_],
         "selection": selection,
-        f"selection_{dataset.metric}": round(float(choice.value), 6),
-        "label_model": common["label_model"],
-        "label_model_params": {**fixed_params, **params},
+        f"selection_{metric}": round(float(search.best_score_), 6),
+        "label_model": search.label_model,
+        "label_model_params": {**fixed_params, **best["label_model_params"]},
     }
     predict = lambda split: model.predict(dataset[split].L, embeddings[split], neighbours=neighbours.get(split))  # noqa: E731
     extended = lambda split: model.extended_votes(dataset[split].L, embeddings[split], neighbours.get(split))  # noqa: E731

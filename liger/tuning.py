@@ -9,16 +9,12 @@ that lie closest to its votes, whatever the scale of the embedding's similaritie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
 from liger.extension import NeighbourVotes
 from liger.metrics import metric_value
-
-if TYPE_CHECKING:
-    from liger.liger_model import Liger
 
 #: Shares of each LF's abstaining train points left abstained; None means no extension.
 EXTENSION_LEVELS: tuple[float | None, ...] = (None, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0)
@@ -104,10 +100,10 @@ def stratified_folds(y: np.ndarray, *, n_folds: int, seed: int, groups=None) -> 
 
 
 def cross_validated_metric(
-    fitted: "Liger", L: np.ndarray, E: np.ndarray, y: np.ndarray, neighbours: NeighbourVotes | None,
+    fitted, L: np.ndarray, E: np.ndarray, y: np.ndarray, neighbours: NeighbourVotes | None,
     folds: list[np.ndarray], metric: str,
 ) -> float:
-    """The metric of out-of-fold predictions, each fold's class balances chosen on the other folds."""
+    """The metric of out-of-fold predictions of a fitted ``Liger``, each fold's class balances chosen on the other folds."""
     predicted = np.empty_like(y)
     rows = np.arange(len(y))
     subset = lambda index: None if neighbours is None else neighbours.take(index)  # noqa: E731
@@ -116,42 +112,3 @@ def cross_validated_metric(
         tuned = fitted.with_dev_balance(L[keep], E[keep], y[keep], subset(keep))
         predicted[held_out] = tuned.predict(L[held_out], E[held_out], neighbours=subset(held_out))
     return metric_value(metric, y, predicted, n_classes=fitted.n_classes)
-
-
-#: One configuration to score on the tuning split: (key, fitted Liger, L, E, neighbours) of that split;
-#: the key is the caller's name for the configuration, returned with the choice.
-Candidate = tuple[object, "Liger", np.ndarray, np.ndarray, "NeighbourVotes | None"]
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The winning configuration: its key, its model with tuned class balances, and its scores."""
-
-    key: object
-    model: "Liger"
-    value: float
-    in_sample: float
-
-
-def choose_configuration(
-    candidates: Iterable[Candidate], y: np.ndarray, *, folds: list[np.ndarray] | None, metric: str,
-) -> tuple[Choice, list[tuple[object, float, float | None]]]:
-    """The best candidate after choosing each one's class balances on the tuning labels ``y``.
-
-    Each candidate is scored in sample and, with ``folds``, by ``cross_validated_metric``; the
-    cross-validated score (else the in-sample one) decides, strictly better only, so ties keep the
-    earlier (simpler) candidate. Returns the choice and (key, in-sample, cross-validated or None) per
-    candidate, in order.
-    """
-    best, scores = None, []
-    for key, fitted, L, E, neighbours in candidates:
-        model = fitted.with_dev_balance(L, E, y, neighbours)
-        in_sample = metric_value(metric, y, model.predict(L, E, neighbours=neighbours), n_classes=fitted.n_classes)
-        cv = None if folds is None else cross_validated_metric(fitted, L, E, y, neighbours, folds, metric)
-        scores.append((key, in_sample, cv))
-        value = in_sample if cv is None else cv
-        if best is None or value > best.value:
-            best = Choice(key, model, value, in_sample)
-    if best is None:
-        raise ValueError("no configuration to choose from; expected at least one (parts x extension levels)")
-    return best, scores

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from liger.aggregate import collect, main, summarise, to_markdown
+from liger.aggregate import collect, summarise, to_markdown
+from liger.tables import main
 
 
 def fake_metrics(method: str, seed: int, test_acc: float, *, tune_on: str = "dev") -> dict:

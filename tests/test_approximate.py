@@ -63,7 +63,7 @@ def test_exact_with_scores_around_the_error_bound():
     # Support points a few float32 error bounds apart in score, classes interleaved over tiles
     # of 1-3 rows: which (query, class) pairs may still win changes from tile to tile.
     rng = np.random.RandomState(7)
-    for trial in range(150):
+    for _trial in range(150):
         dim = rng.randint(2, 6)
         direction = rng.standard_normal(dim)
         spread = 10.0 ** rng.uniform(-7, -4.5)

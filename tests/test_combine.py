@@ -269,6 +269,15 @@ def test_experiment_config_composes_and_is_dispatched():
         assert study.with_group(cfg, "embedding", name).embedding.name == name
 
 
+def test_a_baseline_that_extends_another_method_config_composes_as_liger_run_composes_it():
+    # conf/method/liger_extension_only.yaml is a defaults list over liger.yaml: read as raw YAML it had no kind.
+    cfg = composed()
+    method = study.with_group(cfg, "method", "liger_extension_only").method
+    assert (method.kind, list(method.n_partitions), method.name) == ("liger", [1], "liger_extension_only")
+    settings = study.fit_settings(method, selection="cv", cv_folds=5)
+    assert settings["parts"] == [1] and None in settings["levels"] and len(settings["levels"]) > 1
+
+
 def test_settings_are_checked():
     cfg = composed()
     with pytest.raises(ValueError, match=r"combinations has \['minilm'\]"):

@@ -62,7 +62,7 @@ def test_full_supervision_never_scores_a_dev_row_with_a_model_or_threshold_train
     dev_ids = set(ID_OFFSET["dev"] + np.arange(len(dataset["dev"])))
     # Each grid value scores every dev row exactly once, from a fold model that left it out.
     out_of_fold = {}
-    for train_ids, value, ids, positive in log:
+    for _train_ids, value, ids, positive in log:
         if set(ids) <= dev_ids:
             column = out_of_fold.setdefault(value, np.full(len(dev_ids), np.nan))
             assert np.isnan(column[ids - ID_OFFSET["dev"]]).all(), "a dev row was scored twice for one value"

@@ -321,14 +321,12 @@ def test_cv_choice_is_the_harness_choice():
               "min_part_size": 10}
     harness = fit_and_score(method, dataset, embeddings, seed=0, progress=False)
     neighbours = study.voting_neighbours(dataset, embeddings)
-    fitted = study.fit_grid(dataset, embeddings, neighbours, parts=parts, levels=levels, seed=0, label_model="triplet",
-                            label_model_params={}, min_part_size=10)
-    dev = dataset["dev"]
-    cell, model, value = study.choose_by_cv(fitted, dev.L, embeddings["dev"], dev.y, neighbours["dev"],
-                                            metric="accuracy", n_folds=3, seed=0)
-    assert cell == (harness["hparams"]["n_partitions"], harness["hparams"]["extension_level"])
-    assert round(value, 6) == harness["hparams"]["selection_accuracy"]  # the harness stores it rounded
-    predicted = model.predict(dataset["test"].L, embeddings["test"], neighbours=neighbours["test"])
+    search = study.fit_grid(dataset, embeddings, neighbours, parts=parts, levels=levels, seed=0, label_model="triplet",
+                            label_model_params={}, min_part_size=10, cv_folds=3)
+    study.choose_on(search, dataset["dev"], embeddings["dev"], neighbours["dev"], None, seed=0)
+    assert study.cell_of(search.best_params_) == (harness["hparams"]["n_partitions"], harness["hparams"]["extension_level"])
+    assert round(search.best_score_, 6) == harness["hparams"]["selection_accuracy"]  # the harness stores it rounded
+    predicted = search.predict(dataset["test"].L, embeddings["test"], neighbours=neighbours["test"])
     assert np.mean(predicted == dataset["test"].y) == harness["test"]["acc"]
 
 

@@ -294,7 +294,7 @@ def test_class_balance_maximises_the_dev_metric(fitted, metric):
     for part in range(3):
         rows, dev_rows = train_parts == part, dev_parts == part
         expected, values = best_balance(
-            lambda balance: TripletLabelModel().fit(L_train[rows], class_balance=balance),
+            lambda balance, rows=rows: TripletLabelModel().fit(L_train[rows], class_balance=balance),
             L_dev[dev_rows], dev.y[dev_rows], TripletLabelModel().fit(L_train[rows]).class_balance_[0], metric,
         )
         np.testing.assert_allclose(model.part_models_[part].class_balance_, expected, err_msg=f"part {part}")

@@ -162,42 +162,6 @@ def test_cross_validated_f1_is_macro_for_three_classes():
     assert value == f1_score(y, E[:, 0].astype(int) % 3, average="macro")
 
 
-class _Constant:
-    """A stand-in for a fitted Liger that predicts one class everywhere, whatever its class balance."""
-
-    n_classes = 2
-
-    def __init__(self, label):
-        self.label = label
-
-    def with_dev_balance(self, L, E, y, neighbours=None):
-        return self
-
-    def predict(self, L, E, *, neighbours=None):
-        return np.full(len(L), self.label)
-
-
-def test_choose_configuration_keeps_the_earlier_of_tied_candidates_and_reports_every_score():
-    from liger.tuning import choose_configuration
-
-    y = np.array([0, 0, 0, 1, 1, 1, 1, 1])
-    L, E = np.zeros((8, 1), dtype=np.int64), np.zeros((8, 1), dtype=np.float32)
-    candidates = [(name, _Constant(label), L, E, None) for name, label in [("zeros", 0), ("ones", 1), ("ones again", 1)]]
-    choice, scores = choose_configuration(candidates, y, folds=None, metric="accuracy")
-    assert (choice.key, choice.value, choice.in_sample) == ("ones", 5 / 8, 5 / 8)
-    assert scores == [("zeros", 3 / 8, None), ("ones", 5 / 8, None), ("ones again", 5 / 8, None)]
-    folds = [np.arange(0, 4), np.arange(4, 8)]
-    choice, scores = choose_configuration(candidates, y, folds=folds, metric="accuracy")
-    assert choice.key == "ones" and scores[1] == ("ones", 5 / 8, 5 / 8)
-
-
-def test_choose_configuration_needs_a_candidate():
-    from liger.tuning import choose_configuration
-
-    with pytest.raises(ValueError, match="no configuration to choose from"):
-        choose_configuration([], np.array([0, 1]), folds=None, metric="accuracy")
-
-
 def test_grouped_folds_keep_each_group_in_one_fold_and_stratify():
     rng = np.random.default_rng(0)
     groups = np.repeat(np.arange(60), rng.integers(1, 4, 60))

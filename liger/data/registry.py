@@ -70,7 +70,8 @@ def _wrench_video(params: dict[str, Any], progress: bool) -> Dataset:
 
 
 def _rendered_video(params: dict[str, Any], progress: bool) -> Dataset:
-    from liger.video.render import RenderConfig, load_rendered_video
+    from liger.data.rendered_video import load_rendered_video
+    from liger.video.render import RenderConfig
 
     keys = ("n_sequences", "n_frames", "size", "seed", "n_dev", "n_test")
     return load_rendered_video(RenderConfig(**{k: params[k] for k in keys if k in params}), progress=progress)

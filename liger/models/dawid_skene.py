@@ -100,7 +100,7 @@ class DawidSkene(LabelModel):
         data = VotePatterns.of(L, self.n_classes)
         posteriors = self._initial_posteriors(data.patterns, balance)
         self.converged_, previous, changes = False, None, (np.inf, np.inf)
-        for self.n_iter_ in range(1, self.max_iter + 1):
+        for self.n_iter_ in range(1, self.max_iter + 1):  # noqa: B020 (the attribute is the iteration count)
             confusions, prior = self._m_step(data, posteriors, balance)
             if previous is not None:
                 changes = (np.abs(prior - previous[1]).sum(), np.abs(confusions - previous[0]).sum())

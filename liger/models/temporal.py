@@ -35,7 +35,7 @@ from liger.data.video import FrameIndex, sequence_codes
 from liger.models.base import LabelModel, check_class_balance
 from liger.models.triplet import Aggregate, Posterior, TripletLabelModel, signed_votes
 
-_FLOOR = 1e-12  # the triplet model's floor on table cells, so T = 1 reproduces it exactly
+TABLE_FLOOR = 1e-12  # the triplet model's floor on table cells, so T = 1 reproduces it exactly
 _MIN_ACCURACY = 1e-3  # LFs with less signal than this say nothing about the chain
 
 
@@ -71,7 +71,7 @@ def chain_log_transitions(prior_positive: float, persistence: float) -> np.ndarr
     """(2, 2) log P(y' | y) for P(y' | y) = r [y' = y] + (1 - r) pi(y'), y index 0/1."""
     pi = np.array([1.0 - prior_positive, prior_positive])
     transition = persistence * np.eye(2) + (1.0 - persistence) * pi[None, :]
-    return np.log(np.maximum(transition, _FLOOR))
+    return np.log(np.maximum(transition, TABLE_FLOOR))
 
 
 def chain_posteriors(
@@ -239,93 +239,3 @@ def _check_rows(sequence, frame, n_rows: int) -> None:
     index = FrameIndex(np.asarray(sequence), np.arange(n_rows) if frame is None else np.asarray(frame))
     if len(index) != n_rows:
         raise ValueError(f"{len(index)} sequence ids for {n_rows} rows of L")
-
-
-# -- one run of the harness (``method.kind: temporal``) ----------------------------------------
-def fit_and_score_temporal(method: dict, dataset, embeddings, *, seed: int, tune_on: str = "dev", progress: bool = True) -> dict:
-    """The temporal label model on a video dataset, window length T and class balance chosen on ``tune_on``.
-
-    ``method.base`` says what gives each frame's likelihood: "label_model" (the frame triplet model
-    on the LF votes; needs no embeddings) or "liger" (Liger's extended, partitioned frame model,
-    fit and chosen on ``tune_on`` by its own grid first). The chain's persistence is "moments" or
-    a list of numbers to choose from. Returns what ``liger.experiment.fit_and_score`` returns.
-    """
-    from liger.data.video import frame_index
-    from liger.liger_model import BALANCE_GRID
-    from liger.metrics import coverage, metric_value, score
-
-    if dataset.n_classes != 2:
-        raise ValueError(f"the temporal label model is binary; dataset {dataset.name!r} has {dataset.n_classes} classes")
-    if method.get("label_model", "triplet") != "triplet":
-        raise ValueError(f"method.label_model is {method.get('label_model')!r}; the temporal model chains the triplet "
-                         "model's frame likelihoods, so it needs 'triplet'")
-    base = method.get("base", "label_model")
-    windows = [int(w) for w in method.get("windows", [1])]
-    persistence_grid = method.get("persistence", "moments")
-    persistence_grid = [persistence_grid] if isinstance(persistence_grid, (str, int, float)) else list(persistence_grid)
-    params = dict((method.get("label_model_params") or {}).get("triplet") or {})
-    index = {split: frame_index(dataset, split) for split in ("train", "dev", "test")}
-    train, tune = dataset["train"], dataset[tune_on]
-    fallbacks: list[str] = []
-    # The chain's persistence comes from the original votes, whatever gives the frame likelihoods.
-    chains = {p: TemporalTripletLabelModel(window=1, persistence=p, **params).fit(
-        train.L, sequence=index["train"].sequence, frame=index["train"].frame) for p in persistence_grid}
-    if base == "label_model":
-        frame_model = next(iter(chains.values())).frame_model_
-        estimate = frame_model.class_balance_[1]
-
-        def log_likelihood(split, balance):
-            return frame_model.with_class_balance(balance).log_likelihoods(dataset[split].L)
-
-        votes = lambda split: dataset[split].L  # noqa: E731
-        base_hparams: dict = {}
-    elif base == "liger":
-        from liger.experiment import fit_and_score
-
-        if embeddings is None:
-            raise ValueError(f"method {method.get('name')!r} (base liger) needs frame embeddings; dataset {dataset.name!r} has none")
-        liger_method = {k: v for k, v in method.items() if k not in ("windows", "persistence", "base")}
-        fitted = fit_and_score({**liger_method, "kind": "liger"}, dataset, embeddings, seed=seed, tune_on=tune_on, progress=progress)
-        liger, fallbacks = fitted["model"], list(fitted["fallbacks"])
-        estimate = float(np.mean([m.class_balance_[1] for m in liger.part_models_]))
-        cache = {}
-
-        def log_likelihood(split, balance):
-            if split not in cache:
-                E = embeddings[split]
-                proba = liger.predict_proba(dataset[split].L, E)
-                part_prior = np.stack([m.class_balance_ for m in liger.part_models_])[liger.partition_.assign(E)]
-                cache[split] = np.log(np.maximum(proba, _FLOOR)) - np.log(part_prior)
-            return cache[split]
-
-        votes = lambda split: liger.extended_votes(dataset[split].L, embeddings[split])  # noqa: E731
-        base_hparams = {f"liger_{k}": v for k, v in fitted["hparams"].items() if k in ("n_partitions", "extension_level")}
-    else:
-        raise ValueError(f"method.base is {base!r}; expected 'label_model' or 'liger'")
-
-    def predict(split, window, persistence, balance):
-        return chain_posteriors(log_likelihood(split, balance), prior_positive=balance[1], persistence=persistence,
-                                sequence=index[split].sequence, frame=index[split].frame, window=window).argmax(axis=1)
-
-    best_key, best, tried = None, None, []
-    for window in windows:
-        for name, chain in chains.items():
-            for negative in BALANCE_GRID:
-                balance = np.array([negative, 1.0 - negative])
-                value = metric_value(dataset.metric, tune.y, predict(tune_on, window, chain.persistence_, balance))
-                tried.append({"window": window, "persistence": round(chain.persistence_, 6), "balance_negative": negative,
-                              f"{tune_on}_{dataset.metric}": value})
-                # Ties keep the shorter window, then the balance nearest the model's own estimate.
-                key = (value, -window, -abs((1.0 - negative) - estimate))
-                if best_key is None or key > best_key:
-                    best_key, best = key, (window, name, chain.persistence_, balance)
-    window, name, persistence, balance = best
-    result = {"hparams": {"base": base, "window": window, "persistence": name, "persistence_value": round(persistence, 6),
-                          "class_balance": [round(float(b), 4) for b in balance],
-                          f"selection_{dataset.metric}": round(float(best_key[0]), 6), **base_hparams},
-              "tried": tried, "fallbacks": fallbacks, "predictions": {}}
-    for split in ("dev", "test"):
-        result["predictions"][split] = predict(split, window, persistence, balance)
-        result[split] = score(dataset[split].y, result["predictions"][split], votes(split), n_classes=2)
-    result["train_coverage"] = coverage(votes("train"))
-    return result

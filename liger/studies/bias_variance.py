@@ -8,7 +8,7 @@ Grid: s in ``bias_variance.parts`` (k-means parts of the train embeddings, one `
 r_i(q) = the q-quantile of its nearest-voting-neighbour similarity over the train points where it
 abstains, ``quantile_thresholds``, the scheme ``method=liger`` searches) × ``bias_variance.seeds``.
 Every cell fits ``Liger`` with the run's label model (``method.label_model``) and chooses each part's
-class balance on dev; nearest voting neighbours (train as support) are computed once per split.
+class balance on dev (``LigerCV``, which scores every level of one (s, seed) at once); nearest voting neighbours (train as support) are computed once per split.
 
 Per cell, in the dataset's metric:
 
@@ -59,17 +59,17 @@ from liger.config_check import validate_config
 from liger.data.dataset import Dataset
 from liger.experiment import label_model_params
 from liger.extension import NeighbourVotes, nearest_voting_neighbours
-from liger.figures import new_figure, save_figure
-from liger.io import write_atomic, write_json_atomic, write_text_atomic
+from liger.figures import new_figure
+from liger.io import write_json_atomic, write_text_atomic
 from liger.labels import ABSTAIN
-from liger.liger_model import Liger
+from liger.liger_cv import LigerCV
 from liger.metrics import metric_value
 from liger.partition import KMeansPartition
 from liger.runner import load_dataset, load_embeddings
 from liger.smoothness import unit_rows
-from liger.studies.common import finite_or_none, to_csv
+from liger.studies.common import finite_or_none, publish, to_csv
 from liger.studies.irreducible import draw_irreducible, irreducible_study, lf_accuracy, smoothness_at
-from liger.tuning import EXTENSION_LEVELS, cross_validated_metric, quantile_thresholds, stratified_folds
+from liger.tuning import EXTENSION_LEVELS, quantile_thresholds
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
@@ -160,37 +160,34 @@ def sweep(
     neighbours = voting_neighbours(dataset, embeddings) if neighbours is None else neighbours
     E_labeled = np.concatenate([embeddings[s] for s in LABELED])
     level_rows = [level_ingredients(level, neighbours, dataset, E_labeled) for level in levels]
-    common = dict(label_model=label_model, label_model_params=label_model_params, min_part_size=min_part_size,
-                  metric=dataset.metric, n_classes=dataset.n_classes)
     score = lambda y, predicted: metric_value(dataset.metric, y, predicted, n_classes=dataset.n_classes)  # noqa: E731
     cells, partitions = [], []
-    bar = tqdm(total=len(parts) * len(seeds) * len(levels), desc=f"bias-variance grid on {dataset.name}",
-               disable=not progress)
+    bar = tqdm(total=len(parts) * len(seeds), desc=f"bias-variance grid on {dataset.name}", disable=not progress)
     for n_parts in parts:
         for seed in seeds:
-            partition = KMeansPartition(n_parts, random_state=seed).fit(embeddings["train"])
-            geometry = part_geometry(embeddings["train"], partition)
+            # Every level at this s and seed, each scored on dev in sample and by CV (folds seeded by the seed).
+            search = LigerCV([n_parts], levels, label_model=label_model, label_model_params=label_model_params,
+                             min_part_size=min_part_size, metric=dataset.metric, n_classes=dataset.n_classes,
+                             cv=cv_folds, random_state=seed)
+            search.fit(train.L, embeddings["train"], L_dev=dev.L, E_dev=embeddings["dev"], y_dev=dev.y,
+                       groups=dev.groups, neighbours_train=neighbours["train"], neighbours_dev=neighbours["dev"])
+            geometry = part_geometry(embeddings["train"], search.grid_[0][1].partition_)
             geometry.update(n_parts=n_parts, seed=seed,
                             parts_below_min_size=int(sum(n < min_part_size for n in geometry["part_sizes"])))
             partitions.append(geometry)
-            folds = stratified_folds(dev.y, n_folds=cv_folds, seed=seed)
-            for level, ingredients in zip(levels, level_rows):
-                thresholds = None if level is None else np.asarray(ingredients["thresholds"])
-                fitted = Liger(n_parts, thresholds, random_state=seed, **common).fit(
-                    train.L, embeddings["train"], neighbours_train=neighbours["train"], partition=partition)
-                model = fitted.with_dev_balance(dev.L, embeddings["dev"], dev.y, neighbours["dev"])
-                predict = lambda split: model.predict(dataset[split].L, embeddings[split], neighbours=neighbours[split])  # noqa: E731
+            results = search.cv_results_
+            for (params, fitted), model, dev_score, dev_cv in zip(search.grid_, search.estimators_,
+                                                                   results["in_sample_score"], results["cv_score"]):
                 cells.append({
-                    "n_parts": n_parts, "level": level, "seed": seed,
-                    "dev": score(dev.y, predict("dev")),
-                    "dev_cv": cross_validated_metric(fitted, dev.L, embeddings["dev"], dev.y, neighbours["dev"],
-                                                     folds, dataset.metric),
-                    "test": score(test.y, predict("test")),
+                    "n_parts": n_parts, "level": params["extension_level"], "seed": seed,
+                    "dev": dev_score,
+                    "dev_cv": dev_cv,
+                    "test": score(test.y, model.predict(test.L, embeddings["test"], neighbours=neighbours["test"])),
                     "train_coverage": float((model.extended_votes(train.L, embeddings["train"], neighbours["train"])
                                              != ABSTAIN).any(axis=1).mean()),
                     "fallbacks": len(fitted.fallbacks_),
                 })
-                bar.update()
+            bar.update()
     bar.close()
     return {"metric": dataset.metric, "cells": cells, "partitions": partitions, "levels": level_rows,
             "lf_names": list(dataset.lf_names)}
@@ -348,9 +345,6 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         f"bias_variance_lfs_{stem}.csv": to_csv(lf_rows(grid, irreducible)),
         f"irreducible_{stem}.csv": to_csv(irreducible["all_lfs"]) if irreducible["all_lfs"] else "",
     }
-    for folder in (output_dir, Path(settings.results_dir)):
-        for name, text in tables.items():
-            write_text_atomic(folder / name, text)
     title = f"Liger on {dataset.name} ({embedding}, {label_model} label model)"
     figures = {
         f"bias_variance_{stem}_parts": draw_against_parts(result, title=title),
@@ -359,11 +353,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         f"bias_variance_{stem}_ingredients": draw_ingredients(result, title=title),
         f"irreducible_{stem}": draw_irreducible(irreducible, title=f"{dataset.name} ({embedding})"),
     }
-    for name, figure in figures.items():
-        # Drawn once; the copy in figure_dir gets the same bytes.
-        for path in save_figure(figure, output_dir / name):
-            write_atomic(Path(settings.figure_dir) / path.name, lambda handle, path=path: handle.write(path.read_bytes()),
-                         binary=True)
+    publish(output_dir, texts=tables, results_dir=settings.results_dir, figures=figures, figure_dir=settings.figure_dir)
     # Wall time varies between runs: kept out of bias_variance.json so that file is byte-reproducible.
     write_json_atomic(output_dir / "timings.json", {"total_s": round(time.perf_counter() - started, 3)})
     print("\n" + grid_markdown(result))

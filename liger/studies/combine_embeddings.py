@@ -52,11 +52,11 @@ from liger.combine import SCHEMES, SPLITS, choose_and_score, concatenate_embeddi
 from liger.config_check import validate_config
 from liger.data.dataset import Dataset
 from liger.experiment import label_model_params
-from liger.figures import new_figure, save_figure
-from liger.io import write_atomic, write_json_atomic, write_text_atomic
+from liger.figures import new_figure
+from liger.io import write_json_atomic, write_text_atomic
 from liger.runner import load_dataset, load_embeddings
 from liger.studies import common
-from liger.studies.common import finite_or_none, is_missing, to_csv, worker_pool
+from liger.studies.common import finite_or_none, is_missing, publish, to_csv, worker_pool
 
 log = logging.getLogger(__name__)
 BASELINE = "label_model"
@@ -174,7 +174,6 @@ def score_group(
     settings = dict(settings)
     levels = settings.pop("levels")
     L = {split: dataset[split].L for split in SPLITS}
-    partitions: dict = {}
     out = {}
     with threadpool_limits(limits=1):
         for row, neighbours in rows:
@@ -183,7 +182,7 @@ def score_group(
             votes = {level: scheme_votes(scheme, L, neighbours, level) if neighbours else L for level in levels}
             out[row.name] = []
             for seed in seeds:
-                result = choose_and_score(dataset, votes, E_partition, seed=seed, partitions=partitions, **settings)
+                result = choose_and_score(dataset, votes, E_partition, seed=seed, **settings)
                 out[row.name].append({"seed": seed, **result})
     return out
 
@@ -491,12 +490,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     }
     write_json_atomic(output_dir / "combine_embeddings.json", finite_or_none(result))
     table_csv, table_md = tables(result)
-    for folder in (output_dir, Path(settings.table_dir)):
-        write_text_atomic(folder / "combine_embeddings.csv", table_csv)
-        write_text_atomic(folder / "combine_embeddings.md", table_md)
-    for path in save_figure(draw(result), output_dir / "combine_embeddings"):
-        write_atomic(Path(settings.figure_dir) / path.name, lambda handle, data=path.read_bytes(): handle.write(data),
-                     binary=True)
+    publish(output_dir, texts={"combine_embeddings.csv": table_csv, "combine_embeddings.md": table_md},
+            results_dir=settings.table_dir, figures={"combine_embeddings": draw(result)}, figure_dir=settings.figure_dir)
     print("\n" + table_md)
     # Wall time varies between runs: kept out of the result files.
     write_json_atomic(output_dir / "timings.json", {"wall_s": round(time.perf_counter() - started, 1), "n_jobs": n_jobs})

@@ -13,25 +13,52 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from omegaconf import DictConfig, OmegaConf, open_dict
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig, open_dict
+
+from liger.figures import save_figure
+from liger.io import write_atomic, write_text_atomic
 
 #: The project's Hydra config folder, whose groups the studies compose one option at a time.
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
 
 def with_group(root: DictConfig, group: str, name: str, *, named_by: str, also: str = "") -> DictConfig:
-    """A copy of the run config with ``conf/<group>/<name>.yaml`` as ``<group>``, so interpolations resolve.
+    """A copy of the run config with option ``name`` of ``group`` (composed by Hydra, its defaults list
+    applied, as ``liger-run <group>=<name>`` would) as ``<group>``, so its interpolations resolve.
 
     An unknown ``name`` raises "<named_by> '<name>'; expected <also>one of [...] (conf/<group>)".
     """
-    path = CONF_DIR / group / f"{name}.yaml"
-    if not path.is_file():
+    if not (CONF_DIR / group / f"{name}.yaml").is_file():
         options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
         raise ValueError(f"{named_by} {name!r}; expected {also}one of {options} (conf/{group})")
     root = copy.deepcopy(root)
     with open_dict(root):
-        root[group] = OmegaConf.load(path)
+        root[group] = compose_option(group, name)
     return root
+
+
+def compose_option(group: str, name: str) -> DictConfig:
+    """``conf/<group>/<name>.yaml`` through Hydra's compose API, interpolations left for the run config to resolve."""
+    if GlobalHydra.instance().is_initialized():  # inside a running app: its search path is this conf/
+        return compose(config_name=f"{group}/{name}")[group]
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name=f"{group}/{name}")[group]
+
+
+def publish(output_dir: str | Path, *, texts: Mapping[str, str] | None = None, results_dir: str | Path | None = None,
+            figures: Mapping[str, object] | None = None, figure_dir: str | Path | None = None) -> None:
+    """A study's outputs: each text file into the run folder and ``results_dir``; each figure (by stem) drawn
+    once into the run folder as PNG and PDF, the same bytes copied into ``figure_dir``."""
+    output_dir = Path(output_dir)
+    for folder in (output_dir, Path(results_dir)) if texts else ():
+        for name, text in texts.items():
+            write_text_atomic(folder / name, text)
+    for stem, figure in (figures or {}).items():
+        for path in save_figure(figure, output_dir / stem):
+            data = path.read_bytes()
+            write_atomic(Path(figure_dir) / path.name, lambda handle, data=data: handle.write(data), binary=True)
 
 
 def is_missing(value) -> bool:

@@ -57,11 +57,11 @@ from liger.embedding_proxies import (extension_agreement_proxy, level_agreement_
                                      subsample_rows)
 from liger.experiment import label_model_params
 from liger.extension import nearest_voting_neighbours
-from liger.figures import new_figure, save_figure
-from liger.io import write_atomic, write_json_atomic, write_text_atomic
+from liger.figures import new_figure
+from liger.io import write_json_atomic, write_text_atomic
 from liger.runner import load_dataset, load_embeddings
 from liger.smoothness import base_rate
-from liger.studies.common import finite_or_none, to_csv, worker_pool
+from liger.studies.common import finite_or_none, publish, to_csv, worker_pool
 from liger.studies.smoothness import LABELS
 from liger.studies.smoothness_lift import (METRIC_KEY, SPLITS, Cell, check_seeds, check_share_range, collect_pairs,
                                            compose_group, embedding_config, labeled, lift_summary, method_configs,
@@ -254,7 +254,7 @@ def rankings(rows: Sequence[Mapping], *, control: str | None = None, default_emb
     references = []
     for picker in ("random pick (expected)", f"always {default_embedding}"):
         regrets, picks = [], []
-        for name, members in by_dataset.items():
+        for members in by_dataset.values():
             scores = np.array([r["liger_mean"] for r in members], dtype=float)
             if picker.startswith("random"):
                 regrets.append(float(np.mean(scores.max() - scores)))
@@ -338,13 +338,9 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     write_json_atomic(output_dir / "embedding_ranking.json", finite_or_none(result))
     table_csv, summary_csv, table_md = tables(result)
     figure = draw(result)
-    for folder in (output_dir, Path(settings.table_dir)):
-        write_text_atomic(folder / "embedding_ranking.csv", table_csv)
-        write_text_atomic(folder / "embedding_ranking_summary.csv", summary_csv)
-        write_text_atomic(folder / "embedding_ranking.md", table_md)
-    for path in save_figure(figure, output_dir / "embedding_ranking"):
-        write_atomic(Path(settings.figure_dir) / path.name, lambda handle, data=path.read_bytes(): handle.write(data),
-                     binary=True)
+    publish(output_dir, texts={"embedding_ranking.csv": table_csv, "embedding_ranking_summary.csv": summary_csv,
+                               "embedding_ranking.md": table_md},
+            results_dir=settings.table_dir, figures={"embedding_ranking": figure}, figure_dir=settings.figure_dir)
     print("\n" + table_md)
     # Wall time varies between runs: kept out of the result files.
     used = os.times()

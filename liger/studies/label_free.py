@@ -48,18 +48,18 @@ from liger.config_check import validate_config
 from liger.data.dataset import Dataset
 from liger.experiment import label_model_params
 from liger.extension import NeighbourVotes
-from liger.figures import new_figure, save_figure
-from liger.io import write_atomic, write_json_atomic, write_text_atomic
+from liger.figures import new_figure
+from liger.io import write_json_atomic, write_text_atomic
 from liger.labels import ABSTAIN
 from liger.label_free import (break_even_level, check_walk, extension_agreement, half_split_stability,
                               stable_parts, tolerance_level)
+from liger.liger_cv import LigerCV
 from liger.liger_model import Liger
 from liger.metrics import metric_value
-from liger.partition import KMeansPartition
 from liger.runner import load_dataset, load_embeddings
 from liger.studies.bias_variance import level_label, voting_neighbours
-from liger.studies.common import finite_or_none, to_csv
-from liger.tuning import cross_validated_metric, quantile_thresholds, stratified_folds
+from liger.studies.common import finite_or_none, publish, to_csv
+from liger.tuning import quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)
 LABEL_FREE, DEV_CV, HYBRID = "label-free", "dev CV", "label-free s,q + dev balance"
@@ -101,33 +101,28 @@ def stratified_subsample(
 
 
 def fit_grid(dataset: Dataset, embeddings: dict, neighbours: dict, *, parts: list[int], levels: list, seed: int,
-             label_model: str, label_model_params: dict, min_part_size: int) -> dict[Cell, Liger]:
-    """Every cell's Liger fit on train (no labels), in grid order: parts outer, levels inner."""
-    train = dataset["train"]
-    common = dict(label_model=label_model, label_model_params=label_model_params, min_part_size=min_part_size,
-                  metric=dataset.metric, n_classes=dataset.n_classes, random_state=seed)
-    fitted = {}
-    for n_parts in parts:
-        partition = KMeansPartition(n_parts, random_state=seed).fit(embeddings["train"])
-        for level in levels:
-            thresholds = None if level is None else quantile_thresholds(neighbours["train"], level)
-            fitted[n_parts, level] = Liger(n_parts, thresholds, **common).fit(
-                train.L, embeddings["train"], neighbours_train=neighbours["train"], partition=partition)
-    return fitted
+             label_model: str, label_model_params: dict, min_part_size: int, cv_folds: int) -> LigerCV:
+    """Every cell's Liger fit on train (no labels), in grid order: parts outer, levels inner; chosen on labels later."""
+    search = LigerCV(parts, levels, label_model=label_model, label_model_params=label_model_params,
+                     min_part_size=min_part_size, metric=dataset.metric, n_classes=dataset.n_classes, cv=cv_folds,
+                     in_sample=False, random_state=seed)
+    return search.fit_train(dataset["train"].L, embeddings["train"], neighbours_train=neighbours["train"])
 
 
-def choose_by_cv(fitted: dict[Cell, Liger], L: np.ndarray, E: np.ndarray, y: np.ndarray, neighbours: NeighbourVotes,
-                 *, metric: str, n_folds: int, seed: int) -> tuple[Cell, Liger, float]:
-    """The cell with the best cross-validated metric on (L, E, y), ties to the earlier; its model with
-    balances chosen on all of them, and the metric. The selection of ``method=liger`` with ``selection: cv``."""
-    folds = stratified_folds(y, n_folds=n_folds, seed=seed)
-    best = None
-    for cell, model in fitted.items():
-        value = cross_validated_metric(model, L, E, y, neighbours, folds, metric)
-        if best is None or value > best[1]:
-            best = (cell, value)
-    cell, value = best
-    return cell, fitted[cell].with_dev_balance(L, E, y, neighbours), value
+def choose_on(search: LigerCV, split, E: np.ndarray, neighbours: NeighbourVotes, rows: np.ndarray | None, *,
+              seed: int, every_cell: bool = False) -> LigerCV:
+    """``search`` choosing on ``split``'s labelled ``rows`` (all when None), its CV folds seeded by ``seed``;
+    ``every_cell`` also tunes every cell on those rows (``search.estimators_``)."""
+    rows = np.arange(len(split)) if rows is None else rows
+    y = split.y[rows]
+    groups = None if split.groups is None else [split.groups[i] for i in rows]
+    folds = stratified_folds(y, n_folds=int(search.cv), seed=seed, groups=groups)
+    search.set_params(in_sample=every_cell)
+    return search.choose(split.L[rows], E[rows], y, neighbours=neighbours.take(rows), folds=folds)
+
+
+def cell_of(params: dict) -> Cell:
+    return params["n_partitions"], params["extension_level"]
 
 
 # ------------------------------------------------------------------------------------ criteria
@@ -189,8 +184,8 @@ def study(dataset: Dataset, embeddings: dict, *, parts: list[int], levels: list,
     timings, started = {}, time.perf_counter()
     neighbours = voting_neighbours(dataset, embeddings)
     timings["neighbours_s"] = time.perf_counter() - started
-    fitted = fit_grid(dataset, embeddings, neighbours, parts=parts, levels=levels, seed=seed, label_model=label_model,
-                      label_model_params=label_model_params or {}, min_part_size=min_part_size)
+    search = fit_grid(dataset, embeddings, neighbours, parts=parts, levels=levels, seed=seed, label_model=label_model,
+                      label_model_params=label_model_params or {}, min_part_size=min_part_size, cv_folds=cv_folds)
     timings["fit_grid_s"] = time.perf_counter() - started - sum(timings.values())
     criteria = label_free_criteria(train.L, embeddings["train"], neighbours["train"], parts=parts, levels=levels,
                                    n_classes=K, settings=settings, seed=seed)
@@ -198,24 +193,26 @@ def study(dataset: Dataset, embeddings: dict, *, parts: list[int], levels: list,
     def test_of(model: Liger) -> float:
         return score(test.y, model.predict(test.L, embeddings["test"], neighbours=neighbours["test"]))
 
-    cells = []
-    for (n_parts, level), model in fitted.items():
-        full = model.with_dev_balance(dev.L, embeddings["dev"], dev.y, neighbours["dev"])
-        cells.append({"n_parts": n_parts, "level": level, "test_own_balance": test_of(model),
-                      "test_dev_balance": test_of(full)})
     free_cell = (criteria["n_parts"], criteria["level"])
-    full_cell, full_model, full_cv = choose_by_cv(fitted, dev.L, embeddings["dev"], dev.y, neighbours["dev"],
-                                                  metric=metric, n_folds=cv_folds, seed=seed)
+    free_index = [cell_of(params) for params, _ in search.grid_].index(free_cell)
+    choose_on(search, dev, embeddings["dev"], neighbours["dev"], None, seed=seed, every_cell=True)
+    cells = [{"n_parts": params["n_partitions"], "level": params["extension_level"], "test_own_balance": test_of(model),
+              "test_dev_balance": test_of(full)} for (params, model), full in zip(search.grid_, search.estimators_)]
+    full_dev = {"n_parts": search.best_params_["n_partitions"], "level": search.best_params_["extension_level"],
+                "cv": search.best_score_, "test": test_of(search.best_estimator_)}
     draws = []
     for draw in tqdm(range(n_draws), desc=f"label-free study on {dataset.name}: draws", disable=not progress):
         for size, rows in stratified_subsample(dev.y, budgets, random_state=draw,
                                                min_per_class=int(settings["min_per_class"])).items():
-            L, E, y, nb = dev.L[rows], embeddings["dev"][rows], dev.y[rows], neighbours["dev"].take(rows)
-            cell, model, cv_value = choose_by_cv(fitted, L, E, y, nb, metric=metric, n_folds=cv_folds, seed=draw)
-            hybrid = fitted[free_cell].with_dev_balance(L, E, y, nb)
-            draws.append({"draw": draw, "dev_labels": size, "positives": int((y == 1).sum()),
-                          "dev_cv": {"n_parts": cell[0], "level": cell[1], "cv": cv_value, "test": test_of(model)},
-                          "hybrid": {"n_parts": free_cell[0], "level": free_cell[1], "test": test_of(hybrid)}})
+            choose_on(search, dev, embeddings["dev"], neighbours["dev"], rows, seed=draw)
+            hybrid = search.grid_[free_index][1].with_dev_balance(dev.L[rows], embeddings["dev"][rows], dev.y[rows],
+                                                                   neighbours["dev"].take(rows))
+            draws.append({"draw": draw, "dev_labels": size, "positives": int((dev.y[rows] == 1).sum()),
+                          "dev_cv": {"n_parts": search.best_params_["n_partitions"],
+                                     "level": search.best_params_["extension_level"], "cv": search.best_score_,
+                                     "test": test_of(search.best_estimator_)},
+                          "hybrid": {"n_parts": free_cell[0], "level": free_cell[1],
+                                     "test": test_of(hybrid)}})
     timings["draws_s"] = time.perf_counter() - started - sum(timings.values())
     return {
         "metric": metric,
@@ -223,8 +220,8 @@ def study(dataset: Dataset, embeddings: dict, *, parts: list[int], levels: list,
         "criteria": criteria,
         "gold_accuracy_dev_test": gold_accuracy_of_extension(dataset, neighbours, levels),
         "cells": cells,
-        "label_free_test": test_of(fitted[free_cell]),
-        "full_dev": {"n_parts": full_cell[0], "level": full_cell[1], "cv": full_cv, "test": test_of(full_model)},
+        "label_free_test": test_of(search.grid_[free_index][1]),
+        "full_dev": full_dev,
         "draws": draws,
         "timings": timings,
     }
@@ -429,15 +426,12 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         "(dev + test gold labels, first row: the LFs' own votes); no choice reads them.\n\n"
         + criteria_markdown(criteria) + "\n"
     )
-    for folder in (output_dir, Path(settings["results_dir"])):
-        write_text_atomic(folder / f"label_free_{stem}.csv", f"# {command}\n" + to_csv(rows))
-        write_text_atomic(folder / f"label_free_criteria_{stem}.csv", f"# {command}\n" + to_csv(criteria))
-        write_text_atomic(folder / f"label_free_{stem}.md", markdown)
     title = f"Choosing Liger's s and q with few dev labels: {dataset.name} ({embedding})"
-    figure = draw_budgets(rows, metric=metric, title=title)
-    for path in save_figure(figure, output_dir / f"label_free_{stem}"):
-        write_atomic(Path(settings["figure_dir"]) / path.name, lambda handle, path=path: handle.write(path.read_bytes()),
-                     binary=True)
+    publish(output_dir, texts={f"label_free_{stem}.csv": f"# {command}\n" + to_csv(rows),
+                               f"label_free_criteria_{stem}.csv": f"# {command}\n" + to_csv(criteria),
+                               f"label_free_{stem}.md": markdown},
+            results_dir=settings["results_dir"], figures={f"label_free_{stem}": draw_budgets(rows, metric=metric, title=title)},
+            figure_dir=settings["figure_dir"])
     # Wall time varies between runs: kept out of label_free.json so that file is byte-reproducible.
     write_json_atomic(output_dir / "timings.json", {**{k: round(v, 3) for k, v in timings.items()},
                                                     "total_s": round(time.perf_counter() - started, 3)})

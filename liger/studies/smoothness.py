@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from liger.analysis import format_table
 from liger.data.arrays import load_array
 from liger.data.dataset import Dataset
-from liger.figures import new_figure, save_figure
+from liger.figures import new_figure
 from liger.io import write_json_atomic, write_text_atomic
 from liger.labels import from_paper
 from liger.runner import load_dataset, load_embeddings
@@ -41,7 +41,7 @@ from liger.smoothness import (
     pointwise_smoothness,
     radii_at_pair_fractions,
 )
-from liger.studies.common import finite_or_none, with_group
+from liger.studies.common import finite_or_none, publish, with_group
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +119,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     write_json_atomic(output_dir / "smoothness.json", finite_or_none(result))
     figure = draw(result)
     table_csv, table_md = tables(result)
-    for folder in (output_dir, Path(settings.table_dir)):
-        write_text_atomic(folder / f"{stem}.csv", table_csv)
-        write_text_atomic(folder / f"{stem}.md", table_md)
-    for folder in (output_dir, Path(settings.figure_dir)):
-        save_figure(figure, folder / stem)
+    publish(output_dir, texts={f"{stem}.csv": table_csv, f"{stem}.md": table_md}, results_dir=settings.table_dir,
+            figures={stem: figure}, figure_dir=settings.figure_dir)
     print("\n" + table_md)
     return result
 

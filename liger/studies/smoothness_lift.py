@@ -59,8 +59,8 @@ from liger.config_check import validate_config
 from liger.data.dataset import Dataset
 from liger.embed import prompted_texts
 from liger.experiment import fit_and_score
-from liger.figures import new_figure, save_figure
-from liger.io import write_atomic, write_json_atomic, write_text_atomic
+from liger.figures import new_figure
+from liger.io import write_json_atomic, write_text_atomic
 from liger.runner import load_dataset, load_embeddings
 from liger.smoothness import (
     LabelPairs,
@@ -72,7 +72,7 @@ from liger.smoothness import (
     percentile_band,
     radii_at_pair_fractions,
 )
-from liger.studies.common import finite_or_none, to_csv, with_group, worker_pool
+from liger.studies.common import finite_or_none, publish, to_csv, with_group, worker_pool
 from liger.studies.smoothness import AREA_POINTS, LABELS, grid
 
 log = logging.getLogger(__name__)
@@ -388,13 +388,8 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     if prompt_rows:
         outputs.append(("spouse_prompts", *prompt_tables(result), draw_prompts(result)))
     for stem, table_csv, table_md, figure in outputs:
-        for folder in (output_dir, Path(settings.table_dir)):
-            write_text_atomic(folder / f"{stem}.csv", table_csv)
-            write_text_atomic(folder / f"{stem}.md", table_md)
-        for path in save_figure(figure, output_dir / stem):
-            # The same bytes, without drawing the figure a second time.
-            write_atomic(Path(settings.figure_dir) / path.name, lambda handle, data=path.read_bytes(): handle.write(data),
-                         binary=True)
+        publish(output_dir, texts={f"{stem}.csv": table_csv, f"{stem}.md": table_md}, results_dir=settings.table_dir,
+                figures={stem: figure}, figure_dir=settings.figure_dir)
         print("\n" + table_md)
     # Wall time varies between runs: kept out of the result files.
     used = os.times()  # the workers have exited: their CPU time is in the children's share

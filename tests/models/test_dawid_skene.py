@@ -332,7 +332,7 @@ def wrench_em(L, n_classes, max_iter=10000, tol=1e-5):
         counts = [sum(v == y for v in row) for y in range(n_classes)]
         posteriors.append([c / sum(counts) for c in counts] if sum(counts) else [1 / n_classes] * n_classes)
     old = None
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (read after the loop)
         prior = [sum(q[y] for q in posteriors) / n for y in range(n_classes)]
         rates = np.zeros((m, n_classes, n_classes + 1))
         for r in range(n):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from liger.data.rendered_video import load_rendered_video
 from liger.data.video import frame_index
 from liger.embed.image import read_image
 from liger.video.render import (
@@ -14,7 +15,6 @@ from liger.video.render import (
     RALLY,
     RenderConfig,
     label_functions,
-    load_rendered_video,
     png_data_uri,
     render_sequence,
     sequence_split,

@@ -7,9 +7,10 @@ import pytest
 
 from liger.liger_model import BALANCE_GRID
 from liger.metrics import metric_value
-from liger.models.temporal import fit_and_score_temporal
+from liger.experiment import fit_and_score_temporal
 from liger.models.triplet import TripletLabelModel
-from liger.video.render import RenderConfig, load_rendered_video
+from liger.data.rendered_video import load_rendered_video
+from liger.video.render import RenderConfig
 
 
 @pytest.fixture(scope="module")

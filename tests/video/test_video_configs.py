@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 
 from liger.data.registry import load_dataset
 from liger.embed import make_embedder
-from liger.models.temporal import fit_and_score_temporal
+from liger.experiment import fit_and_score_temporal
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
