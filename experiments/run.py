@@ -15,13 +15,13 @@ CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
 #: What ``task=...`` runs: "module:function", each called as function(cfg, output_dir).
 TASKS = {
-    "run": "liger.runner:run",
-    "smoothness": "liger.studies.smoothness:run",
-    "bias_variance": "liger.studies.bias_variance:run",
-    "label_free": "liger.studies.label_free:run",
-    "smoothness_lift": "liger.studies.smoothness_lift:run",
-    "combine_embeddings": "liger.studies.combine_embeddings:run",
-    "embedding_ranking": "liger.studies.embedding_ranking:run",
+    "run": "liger.harness.runner:run",
+    "smoothness": "liger.studies.smoothness.study:run",
+    "bias_variance": "liger.studies.bias_variance.study:run",
+    "label_free": "liger.studies.label_free.study:run",
+    "smoothness_lift": "liger.studies.smoothness_lift.study:run",
+    "combine_embeddings": "liger.studies.combine_embeddings.study:run",
+    "embedding_ranking": "liger.studies.embedding_ranking.study:run",
 }
 
 

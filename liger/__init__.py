@@ -3,15 +3,15 @@
 Labels use the internal convention: classes 0..K-1, abstain -1 (see ``liger.labels``).
 """
 
-from liger.extension import extend_votes, nearest_voting_neighbours
+from liger.method.extension import extend_votes, nearest_voting_neighbours
 from liger.labels import ABSTAIN, from_paper, to_paper
-from liger.liger_cv import LigerCV
-from liger.liger_model import Liger
-from liger.models.dawid_skene import DawidSkene
-from liger.models.majority import MajorityVote
-from liger.models.snorkel_peer import SnorkelLabelModel
-from liger.models.triplet import TripletLabelModel
-from liger.partition import KMeansPartition
+from liger.method.liger_cv import LigerCV
+from liger.method.liger import Liger
+from liger.label_models.dawid_skene import DawidSkene
+from liger.label_models.majority import MajorityVote
+from liger.label_models.snorkel_peer import SnorkelLabelModel
+from liger.label_models.triplet import TripletLabelModel
+from liger.method.partition import KMeansPartition
 
 __all__ = [
     "ABSTAIN",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import json
 import os
 import tempfile
@@ -43,3 +45,16 @@ def write_json_atomic(path: str | Path, payload: Any) -> Path:
 
 def save_npy_atomic(path: str | Path, array: np.ndarray) -> Path:
     return write_atomic(path, lambda handle: np.save(handle, array, allow_pickle=False), binary=True)
+
+
+def finite_or_none(value):
+    """NaN and inf become None (JSON null), recursively; numpy scalars become Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(v) for v in value]
+    return value

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from liger.models.triplet import TripletLabelModel
+from liger.label_models.triplet import TripletLabelModel
 
 
 def per_part_seconds(L: np.ndarray, parts: np.ndarray, n_parts: int) -> tuple[float, float]:

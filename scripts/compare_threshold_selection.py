@@ -7,7 +7,7 @@ The labeled points (dev and test together) are split at random, ``--tune-size`` 
 rest held out, ``--repeats`` times; the official dev/test split is reported too. One part (no
 partition), so only the extension thresholds differ between schemes:
   none         no extension
-  shared       one level q for every LF (liger.tuning), chosen by the in-sample metric on the tune split
+  shared       one level q for every LF (liger.method.tuning), chosen by the in-sample metric on the tune split
   shared (cv)  the same, chosen by 5-fold cross-validation of the class-balance search
   per-LF       one level per LF by coordinate ascent on the in-sample metric (the naive search)
 Each LF's threshold is the q-quantile of its train abstains' nearest-voting-neighbour similarity, so
@@ -24,13 +24,13 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from tqdm.auto import tqdm
 
-from liger.extension import nearest_voting_neighbours
+from liger.method.extension import nearest_voting_neighbours
 from liger.io import write_text_atomic
-from liger.liger_model import Liger
+from liger.method.liger import Liger
 from liger.metrics import metric_value
-from liger.partition import KMeansPartition
-from liger.runner import load_dataset, load_embeddings
-from liger.tuning import EXTENSION_LEVELS, cross_validated_metric, per_lf_level_search, stratified_folds, thresholds_for_levels
+from liger.method.partition import KMeansPartition
+from liger.harness.runner import load_dataset, load_embeddings
+from liger.method.tuning import EXTENSION_LEVELS, cross_validated_metric, per_lf_level_search, stratified_folds, thresholds_for_levels
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 SCHEMES = ("none", "shared", "shared (cv)", "per-LF")

@@ -1,4 +1,4 @@
-"""Inject every fault in ``liger.faults`` and write what happened to ``results/reliability.md`` (atomically).
+"""Inject every fault in ``reliability.faults`` and write what happened to ``results/reliability.md`` (atomically).
 
     python scripts/reliability_report.py                 # everything, about a minute
     python scripts/reliability_report.py --skip-crash    # without the killed subprocesses, a few seconds
@@ -16,8 +16,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from liger.faults import CATEGORIES, Outcome, all_faults, run_fault
 from liger.io import write_text_atomic
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fault injection lives with the tests
+from reliability.faults import CATEGORIES, Outcome, all_faults, run_fault  # noqa: E402
 
 COMMAND = "python scripts/reliability_report.py"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "reliability.md"
@@ -64,8 +66,8 @@ def render(outcomes: list[Outcome], *, command: str = COMMAND, skipped_crash: bo
         f"Made by `{command}`.",
         "",
         "Every row was injected into the real code and observed on that run; nothing is hard-coded. The faults",
-        "live in `liger/faults/`; `tests/test_input_validation.py`, `tests/test_crash_safety.py` and",
-        "`tests/test_reliability_report.py` run the same ones.",
+        "live in `tests/reliability/`; `tests/reliability/test_input_validation.py`, `tests/reliability/test_crash_safety.py` and",
+        "`tests/reliability/test_reliability_report.py` run the same ones.",
         "",
         f"**{summary_line(outcomes)}.**",
         "",

@@ -4,7 +4,7 @@
     python scripts/wrench_anchors.py --skip-snorkel     # MV and DS only
 
 Needs the data folder (``LIGER_DATA_DIR`` or ``--data-dir``) holding ``wrench/trec`` and ``wrench/sms``. MV and DS
-are fit on the train votes and scored on test under WRENCH's protocol (``liger/wrench_anchors.py``); the
+are fit on the train votes and scored on test under WRENCH's protocol (``liger/harness/wrench_anchors.py``); the
 ``snorkel_label_model`` rows run that method exactly as ``python -m experiments.run`` does (seed 0, dev-chosen).
 Exits 1 when a recomputed number misses the published one by more than 0.5 points.
 """
@@ -18,10 +18,11 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from liger.experiment import fit_and_score
+from liger.harness.methods import fit_and_score
 from liger.io import write_text_atomic
-from liger.runner import load_dataset
-from liger.wrench_anchors import CONF_DIR, CONFIGS, check_anchors, recompute, render
+from liger.harness.runner import load_dataset
+from liger.harness.config_check import CONF_DIR
+from liger.harness.wrench_anchors import CONFIGS, check_anchors, recompute, render
 
 COMMAND = "python scripts/wrench_anchors.py"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "wrench_anchors.md"

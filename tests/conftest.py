@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The benchmark lives in scripts/ and fault injection in tests/reliability/: importable by the tests
+# (``scripts.bench_scale``, ``reliability.faults``) however pytest is started.
+for folder in (PROJECT_ROOT, PROJECT_ROOT / "tests"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from liger.bench import TARGETS, _judge, dense_reference_neighbours, main, make_scale_task
-from liger.extension import nearest_voting_neighbours, nearest_voting_neighbours_reference
+from scripts.bench_scale import TARGETS, _judge, dense_reference_neighbours, main, make_scale_task
+from liger.method.extension import nearest_voting_neighbours, nearest_voting_neighbours_reference
 from liger.labels import ABSTAIN
 
 

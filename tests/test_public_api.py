@@ -28,8 +28,8 @@ def test_init_only_stores_parameters_and_fit_returns_self():
 
 
 def _estimators():
-    from liger.liger_model import LABEL_MODELS
-    from liger.models.temporal import TemporalTripletLabelModel
+    from liger.method.liger import LABEL_MODELS
+    from liger.label_models.temporal import TemporalTripletLabelModel
 
     thresholds = np.array([0.5, 0.6, 0.7, 0.8])
     return [liger.Liger(n_partitions=3, thresholds=thresholds, label_model="dawid_skene", label_model_params={"tol": 1e-3}),

@@ -20,7 +20,7 @@ from liger.audit.dataset_audit import audit_dataset
 from liger.audit.embeddings import cached_embeddings
 from liger.audit.report import index_path, rebuild_index, write_section
 from liger.data.registry import load_dataset
-from liger.studies.common import CONF_DIR
+from liger.harness.config_check import CONF_DIR
 
 CONFIG_NAME = "audit"
 USAGE = """usage: liger-audit [dataset=<name>|<a,b,...>|all] [audit.embeddings=true] [audit.out_dir=DIR] [data_dir=DIR] [other overrides]

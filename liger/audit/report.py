@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from liger.analysis import format_table
+from liger.analysis.lf_summary import format_table
 from liger.audit.dataset_audit import thresholds
 from liger.audit.result import CheckResult, DatasetAudit
-from liger.io import write_json_atomic, write_text_atomic
-from liger.studies.common import finite_or_none
+from liger.io import finite_or_none, write_json_atomic, write_text_atomic
 
 INDEX_TITLE = "# Data audit"
 

@@ -3,7 +3,7 @@
 A video dataset is an ordinary ``Dataset`` (one row per frame) whose ``extra["frames"]`` maps each
 split name to a ``FrameIndex``: the row's sequence (video or clip) id and its frame number. Two rows
 are neighbours in time only when they share a sequence and their frame numbers differ by one, so
-anything that chains frames (``liger.models.temporal``) never links frames of different videos, or
+anything that chains frames (``liger.label_models.temporal``) never links frames of different videos, or
 frames on either side of a dev/test cut.
 
 Tennis (``load_tennis``): the FlyingSquid tutorial's real LF matrices. Train (6959 frames) is one

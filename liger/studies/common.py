@@ -1,5 +1,6 @@
-"""What the studies share: configs of other groups, result files (CSV cells, JSON-safe values) and running
-work in worker processes."""
+"""What the studies share: configs of other groups, embedding display names, value grids, extension-level
+labels, each split's voting neighbours, result files (CSV cells, JSON-safe values, one publish step) and
+running work in worker processes."""
 
 from __future__ import annotations
 
@@ -15,13 +16,53 @@ from pathlib import Path
 import numpy as np
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
-from liger.figures import save_figure
+from liger.data.dataset import SPLIT_NAMES, Dataset
+from liger.harness.config_check import CONF_DIR
+from liger.harness.figures import save_figure
 from liger.io import write_atomic, write_text_atomic
+from liger.method.extension import NeighbourVotes, nearest_voting_neighbours
 
-#: The project's Hydra config folder, whose groups the studies compose one option at a time.
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+
+
+#: The paper's GPT-3 embeddings: published for spam dev and test only.
+ADA = "ada"
+LABELS = {
+    ADA: "GPT-3 ada-001, the paper's",
+    "minilm": "MiniLM-L6",
+    "wordllama": "WordLlama",
+    "tfidf": "TF-IDF + SVD",
+    "random": "random (control)",
+}
+#: Grid points of each area summary.
+AREA_POINTS = 41
+
+
+def grid(key: str, spec, *, geometric: bool = False) -> np.ndarray:
+    """A list of values, or ``{start, stop, num}`` (evenly spaced, or log-spaced when ``geometric``)."""
+    if OmegaConf.is_dict(spec) or isinstance(spec, dict):
+        missing = {"start", "stop", "num"} - set(spec)
+        if missing:
+            raise ValueError(f"{key} lacks {sorted(missing)}; expected a list or {{start, stop, num}}")
+        space = np.geomspace if geometric else np.linspace
+        values = space(float(spec["start"]), float(spec["stop"]), int(spec["num"]))
+    else:
+        values = np.asarray(list(spec), dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all() or (np.diff(values) < 0).any():
+        raise ValueError(f"{key} is {values.tolist()}; expected a non-empty ascending list of finite numbers")
+    return values
+
+
+def level_label(level: float | None) -> str:
+    return "none" if level is None else f"{1.0 - level:.0%}"
+
+
+def voting_neighbours(dataset: Dataset, embeddings: dict[str, np.ndarray]) -> dict[str, NeighbourVotes]:
+    """Each split's nearest voting train neighbours, per LF (train is the support, as in Liger)."""
+    train = dataset["train"]
+    return {split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
+                                             n_classes=dataset.n_classes) for split in SPLIT_NAMES}
 
 
 def with_group(root: DictConfig, group: str, name: str, *, named_by: str, also: str = "") -> DictConfig:
@@ -75,19 +116,6 @@ def to_csv(rows: Sequence[Mapping], columns: Sequence[str] | None = None) -> str
     for row in rows:
         writer.writerow({k: "" if is_missing(v) else (f"{v:.6f}" if isinstance(v, float) else v) for k, v in row.items()})
     return buffer.getvalue()
-
-
-def finite_or_none(value):
-    """NaN and inf become None (JSON null), recursively; numpy scalars become Python numbers."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite_or_none(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_or_none(v) for v in value]
-    return value
 
 
 class _InProcess:

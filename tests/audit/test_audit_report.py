@@ -15,7 +15,7 @@ from liger.audit.report import index_path, rebuild_index, render_section, write_
 from liger.embed import PROVIDERS
 from liger.embed.base import Embedder
 from liger.embed.cache import cached_embed
-from liger.studies.common import CONF_DIR
+from liger.harness.config_check import CONF_DIR
 
 
 def test_section_lists_flags_first_with_their_numbers(trec_leaky):

@@ -7,14 +7,14 @@ import itertools
 import numpy as np
 import pytest
 
-from liger.models.temporal import (
+from liger.label_models.temporal import (
     TemporalTripletLabelModel,
     chain_posteriors,
     estimate_persistence,
     lag_one_moments,
     window_ids,
 )
-from liger.models.triplet import TripletLabelModel
+from liger.label_models.triplet import TripletLabelModel
 
 
 def markov_task(n_sequences, length, persistence, prior=0.4, accuracies=(0.75, 0.7, 0.8, 0.65, 0.7), coverage=0.6, seed=0):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from liger.liger_model import BALANCE_GRID
+from liger.method.liger import BALANCE_GRID
 from liger.metrics import metric_value
-from liger.experiment import fit_and_score_temporal
-from liger.models.triplet import TripletLabelModel
+from liger.harness.methods import fit_and_score_temporal
+from liger.label_models.triplet import TripletLabelModel
 from liger.data.rendered_video import load_rendered_video
 from liger.video.render import RenderConfig
 

@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 
 from liger.data.registry import load_dataset
 from liger.embed import make_embedder
-from liger.experiment import fit_and_score_temporal
+from liger.harness.methods import fit_and_score_temporal
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
@@ -59,7 +59,7 @@ TINY_RENDER = ("dataset=rendered_video", "dataset.n_sequences=6", "dataset.n_fra
 
 @pytest.mark.parametrize("method", ["label_model", "temporal_label_model"])
 def test_label_model_methods_run_without_embeddings(tmp_path, method):
-    from liger.runner import run
+    from liger.harness.runner import run
 
     metrics = run(composed(*TINY_RENDER, "embedding=none", f"method={method}"), tmp_path)
     assert metrics["embedding"] == "none" and metrics["method"] == method
@@ -68,7 +68,7 @@ def test_label_model_methods_run_without_embeddings(tmp_path, method):
 
 @pytest.mark.parametrize("method", ["liger", "ws_knn", "liger_temporal"])
 def test_methods_that_need_embeddings_say_so_with_embedding_none(tmp_path, method):
-    from liger.runner import run
+    from liger.harness.runner import run
 
     with pytest.raises(ValueError, match="needs (frame )?embeddings"):
         run(composed(*TINY_RENDER, "embedding=none", f"method={method}"), tmp_path)

@@ -1,0 +1,1 @@
+"""Embedding heads for the baselines (kNN, adapter MLP, logistic regression) and their decision rule."""

@@ -1,0 +1,3 @@
+"""Choosing an embedding without labels, and how well that choice does.
+
+``study.run`` is ``liger-run experiment=embedding_ranking``."""
