@@ -197,3 +197,16 @@ def test_checks_that_need_texts_say_why_they_skip(sms_clean):
     assert row_kind(no_texts) == "none"
     assert "no texts" in check_duplicates(no_texts).skipped
     assert check_equal_embeddings(sms_clean, None).skipped.startswith("not requested")
+
+
+def test_total_variation_is_the_same_in_every_process():
+    # A set's order follows PYTHONHASHSEED; the sum must not, or the audit's JSON changes between runs.
+    import subprocess
+    import sys
+
+    code = ("from liger.audit.text_format import total_variation; "
+            "a = {chr(97 + i): (i + 1) / 7 for i in range(20)}; b = {chr(98 + i): (i + 2) / 9 for i in range(20)}; "
+            "print(repr(total_variation(a, b)))")
+    outputs = {subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+                              capture_output=True, text=True, check=True).stdout for seed in range(6)}
+    assert len(outputs) == 1
