@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from importlib import import_module
 from pathlib import Path
 
 import hydra
+from hydra.types import RunMode
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
+
+from liger.errors import ConfigError
+from liger.harness.callbacks import report_failed_jobs
 
 
 # An absolute path: a relative one is read as a Python module when launched via the console script.
@@ -34,7 +40,14 @@ def resolve_task(name: str):
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def app(cfg: DictConfig) -> float | None:
-    result = resolve_task(cfg.get("task", "run"))(cfg, HydraConfig.get().runtime.output_dir)
+    try:
+        result = resolve_task(cfg.get("task", "run"))(cfg, HydraConfig.get().runtime.output_dir)
+    except ConfigError as error:
+        # One run: one line and status 2. In a multirun the job fails and is listed at the end.
+        if HydraConfig.get().mode == RunMode.RUN and os.environ.get("HYDRA_FULL_ERROR") != "1":
+            sys.stderr.write(f"liger-run: error: {error}\n")
+            raise SystemExit(2) from None
+        raise
     # A sweeper (e.g. Optuna) optimises the value returned: the dev score of a `run`.
     if isinstance(result, dict) and "dev" in result:
         return result["dev"]["acc" if result["metric"] == "accuracy" else "f1"]
@@ -42,7 +55,10 @@ def app(cfg: DictConfig) -> float | None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        report_failed_jobs()
 
 
 if __name__ == "__main__":

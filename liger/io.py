@@ -1,10 +1,11 @@
-"""Atomic file writes: a crash leaves either the old file or the new one, never half of one."""
+"""Files: atomic writes (a crash leaves the old file or the new one, never half of one), JSON-safe values and
+content hashes."""
 
 from __future__ import annotations
 
-import math
-
+import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -58,3 +59,27 @@ def finite_or_none(value):
     if isinstance(value, (list, tuple)):
         return [finite_or_none(v) for v in value]
     return value
+
+
+_CHUNK = 1 << 20
+_hashed: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> hash: each file hashed once per process
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks (remembered per process while the file is unchanged)."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _hashed:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                digest.update(chunk)
+        _hashed[key] = digest.hexdigest()
+    return _hashed[key]
+
+
+def folder_sha256(folder: str | Path) -> dict[str, str]:
+    """{path relative to ``folder``: SHA-256} of every file under it, in sorted order."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}

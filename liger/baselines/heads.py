@@ -8,13 +8,18 @@ LF vote. FS-kNN / FS-Adapter / FS-LogReg learn from the dev hand labels only. Ea
 
 from __future__ import annotations
 
+import logging
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
+
+log = logging.getLogger(__name__)
 
 
 def fit_knn(E: np.ndarray, y: np.ndarray, *, k: int) -> KNeighborsClassifier:
@@ -46,7 +51,7 @@ def fit_adapter(E: np.ndarray, targets: np.ndarray, *, hidden: int, n_classes: i
     """One-hidden-layer MLP. ``targets`` is (n,) hard labels or (n, K) soft labels (see ``soft_label_rows``)."""
     X, y, weights = soft_label_rows(E, targets, n_classes=n_classes)
     model = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=max_iter, random_state=random_state)
-    return model.fit(X, y, sample_weight=weights)
+    return _quietly_fit(model, X, y, weights)
 
 
 def fit_logreg(E: np.ndarray, targets: np.ndarray, *, C: float, n_classes: int, random_state: int,
@@ -62,7 +67,27 @@ def fit_logreg(E: np.ndarray, targets: np.ndarray, *, C: float, n_classes: int, 
         raise ValueError(f"class_weight is {class_weight!r}; expected None or 'balanced'")
     classes = None if class_weight is None else balanced_class_weights(targets, n_classes=n_classes)
     model = LogisticRegression(C=C, class_weight=classes, max_iter=max_iter, random_state=random_state)
-    return model.fit(X, y, sample_weight=weights)
+    return _quietly_fit(model, X, y, weights)
+
+
+def _quietly_fit(model, X: np.ndarray, y: np.ndarray, weights: np.ndarray):
+    """``model.fit``; stopping at ``max_iter`` is logged once per process at debug level instead of a warning
+    per fit (a grid over seeds and values would otherwise print hundreds of them)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        fitted = model.fit(X, y, sample_weight=weights)
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            if type(model).__name__ not in _UNCONVERGED:
+                _UNCONVERGED.add(type(model).__name__)
+                log.debug("%s stopped at max_iter=%s before converging (%s)", type(model).__name__, model.max_iter,
+                          warning.message)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return fitted
+
+
+_UNCONVERGED: set[str] = set()
 
 
 def balanced_class_weights(targets: np.ndarray, *, n_classes: int) -> dict[int, float]:

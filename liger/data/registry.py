@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from liger.errors import ConfigError
 from liger.data.dataset import Dataset
 
 
@@ -95,7 +96,7 @@ def require_path(params: dict[str, Any]) -> str:
     path = params.get("path")
     # An unset data_dir interpolates as "None/...".
     if not path or str(path).startswith("None/"):
-        raise ValueError(
+        raise ConfigError(
             f"dataset {params.get('name')!r} needs its data folder (dataset.path is {path!r}); "
             "set data_dir=/path/to/shared/data, the LIGER_DATA_DIR environment variable, or dataset.path=..."
         )
@@ -106,5 +107,5 @@ def load_dataset(params: dict[str, Any], *, progress: bool = True) -> Dataset:
     """The dataset the config names, loaded and validated."""
     loader = params.get("loader")
     if loader not in LOADERS:
-        raise ValueError(f"dataset.loader is {loader!r}; expected one of {sorted(LOADERS)}")
+        raise ConfigError(f"dataset.loader is {loader!r}; expected one of {sorted(LOADERS)}")
     return LOADERS[loader](params, progress)

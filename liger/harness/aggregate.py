@@ -25,6 +25,7 @@ def collect(run_root: str | Path) -> list[dict]:
     for path in sorted(Path(run_root).rglob("metrics.json")):
         metrics = json.loads(path.read_text(encoding="utf-8"))
         metrics["tune_on"] = metrics["protocol"]["tune_on"]
+        metrics["run_dir"] = str(path.parent)
         predictions = path.with_name(PREDICTIONS_FILE)
         metrics["predictions"] = json.loads(predictions.read_text(encoding="utf-8")) if predictions.is_file() else None
         runs.append(metrics)
@@ -38,6 +39,7 @@ def summarise(runs: list[dict], replicates: dict[tuple, np.ndarray] | None = Non
     (``liger.harness.bootstrap.replicates_by_group``), each row also gets the 95% paired-bootstrap interval of its
     test metric (empty where its runs recorded no predictions).
     """
+    check_one_data_version(runs)
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for run in runs:
         groups[tuple(run[k] for k in GROUP_KEYS)].append(run)
@@ -61,6 +63,18 @@ def summarise(runs: list[dict], replicates: dict[tuple, np.ndarray] | None = Non
             row["test_metric_ci_high"] = None if high is None else round(high, 4)
         rows.append(row)
     return rows
+
+
+def check_one_data_version(runs: list[dict]) -> None:
+    """Every run of one dataset was made from the same data (its ``data_fingerprint``), else ValueError naming both."""
+    seen: dict[str, tuple[str, str]] = {}
+    for run in runs:
+        fingerprint = run.get("data_fingerprint")
+        first = seen.setdefault(run["dataset"], (fingerprint, run.get("run_dir", "?")))
+        if fingerprint != first[0]:
+            raise ValueError(f"runs of dataset {run['dataset']!r} were made from different data: data_fingerprint "
+                             f"{first[0]} ({first[1]}) and {fingerprint} ({run.get('run_dir', '?')}); expected one "
+                             "version of the data per table (rerun the older runs, or aggregate them apart)")
 
 
 def summary(runs: list[dict]) -> tuple[list[dict], dict[tuple, np.ndarray]]:

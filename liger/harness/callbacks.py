@@ -1,13 +1,17 @@
-"""Hydra callbacks: gather a finished multirun's ``metrics.json`` files into tables under ``results/``."""
+"""Hydra callbacks: check a multirun's inputs before its first job, count and list its failed jobs, show its
+progress, and gather its ``metrics.json`` files into tables under ``results/``."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from liger.errors import ConfigError
+from liger.harness.config_check import with_group
 from liger.harness.tables import write_tables
 
 log = logging.getLogger(__name__)
@@ -17,17 +21,24 @@ class AggregateRuns(Callback):
     """After a multirun, write ``<out>.csv`` (source of truth) and its renderings from the sweep folder.
 
     ``table`` picks the layout (see ``liger.harness.tables.TABLES``); ``note`` is Markdown put above it.
-    ``roots`` aggregates these folders (those that exist) instead of the sweep folder alone, so
-    sweeps that share one table (e.g. an honest one and a leaky one) each refresh it.
+    ``roots`` aggregates these folders instead of the sweep folder alone, so sweeps that share one table
+    (e.g. an honest one and a leaky one) each refresh it. While one of them is missing the table would
+    lack its columns: it is written into the sweep folder instead, and ``out`` is left as it is.
     """
 
     def __init__(self, out: str, table: str = "runs", note: str = "", roots: list[str] | None = None):
         self.out, self.table, self.note, self.roots = out, table, note, roots
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        roots = [Path(config.hydra.sweep.dir)] if not self.roots else [Path(r) for r in self.roots if Path(r).is_dir()]
-        written = write_tables(roots, self.out, table=self.table, note=self.note)
-        log.info("aggregated %s into %s", ", ".join(map(str, roots)), ", ".join(str(p) for p in written))
+        roots = [Path(config.hydra.sweep.dir)] if not self.roots else [Path(r) for r in self.roots]
+        absent = [str(r) for r in roots if not r.is_dir()]
+        out = self.out
+        if absent:
+            out = str(Path(config.hydra.sweep.dir) / Path(self.out).name)
+            log.warning("the table %s also reads %s, which do not exist yet: written to %s instead (%s left as it is)",
+                        self.out, ", ".join(absent), out, self.out)
+        written = write_tables([r for r in roots if r.is_dir()], out, table=self.table, note=self.note)
+        log.info("aggregated %s into %s", ", ".join(str(r) for r in roots if r.is_dir()), ", ".join(str(p) for p in written))
 
 
 class SweepProgress(Callback):
@@ -59,17 +70,105 @@ class SweepProgress(Callback):
             self.bar.close()
 
 
-def sweep_size(config: DictConfig) -> int:
-    """How many jobs the basic sweeper makes from this multirun config."""
+def swept_values(config: DictConfig) -> dict[str, list[str]]:
+    """Each key of this multirun's grid and its values: ``hydra.sweeper.params``, the command line's
+    overrides taking precedence (a plain override is a one-value sweep)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     params = config.hydra.sweeper.get("params") or {}
     overrides = [f"{key}={value}" for key, value in params.items()] + list(config.hydra.overrides.task)
-    sizes = {}
+    values = {}
     for override in OverridesParser.create().parse_overrides(overrides):
         # A later override of the same key (the command line) replaces the config's sweep.
-        sizes[override.get_key_element()] = len(list(override.sweep_string_iterator())) if override.is_sweep_override() else 1
+        values[override.get_key_element()] = (list(override.sweep_string_iterator()) if override.is_sweep_override()
+                                              else [str(override.value())])
+    return values
+
+
+def sweep_size(config: DictConfig) -> int:
+    """How many jobs the basic sweeper makes from this multirun config."""
     size = 1
-    for count in sizes.values():
-        size *= count
+    for values in swept_values(config).values():
+        size *= len(values)
     return size
+
+
+class Preflight(Callback):
+    """Before a multirun's first job: every dataset and precomputed embedding it sweeps over can be found.
+
+    A dataset read from a data folder needs ``data_dir`` (or ``LIGER_DATA_DIR``) and its folder there; a
+    precomputed embedding needs its files. What is missing is printed, one line each, and the sweep stops
+    with status 2 before any job runs.
+    """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        missing = missing_inputs(config)
+        if missing:
+            sys.stderr.write("liger-run: this multirun cannot start; missing:\n" + "".join(f"  - {m}\n" for m in missing))
+            raise SystemExit(2)
+
+
+def missing_inputs(config: DictConfig) -> list[str]:
+    """What the multirun's datasets and embeddings need and cannot find, one sentence each."""
+    grid = swept_values(config)
+    missing = []
+    for name, dataset in _options(config, grid, "dataset", missing):
+        if "path" not in dataset:
+            continue
+        path = dataset.get("path")
+        if path is None or str(path).startswith("None/"):
+            missing.append(f"dataset {name}: its data folder (set data_dir=/path/to/data, LIGER_DATA_DIR, or "
+                           f"dataset.path=...)")
+        elif not Path(path).exists():
+            missing.append(f"dataset {name}: {path} does not exist")
+    for name, embedding in _options(config, grid, "embedding", missing):
+        if embedding.get("provider") != "precomputed":
+            continue
+        paths = OmegaConf.to_container(embedding.paths, resolve=True, throw_on_missing=False) if "paths" in embedding else {}
+        for split, path in paths.items():
+            if path is None or path == "???" or not Path(path).is_file():
+                missing.append(f"embedding {name}: the {split} file {path} (embedding.paths.{split})")
+    return missing
+
+
+def _options(config: DictConfig, grid: dict, group: str, missing: list[str]):
+    """(name, node) of each option of ``group`` the sweep visits: the run config's own node (with its
+    command-line overrides) for the option it composed, the others composed; unknown ones go to ``missing``."""
+    for name in grid.get(group, [config[group].name]):
+        if name == config[group].name:
+            yield name, config[group]
+            continue
+        try:
+            yield name, with_group(config, group, name, named_by=group)[group]
+        except ConfigError as error:
+            missing.append(str(error))
+
+
+#: Jobs of this process's multirun that failed: (overrides, one-line reason).
+FAILED_JOBS: list[tuple[str, str]] = []
+
+
+class FailedJobs(Callback):
+    """Counts a multirun's failed jobs and names each as it fails; ``report_failed_jobs`` lists them at the end
+    (Hydra then exits with a non-zero status)."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        FAILED_JOBS.clear()
+
+    def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
+        from hydra.core.utils import JobStatus
+
+        if job_return.status == JobStatus.FAILED:
+            error = job_return._return_value
+            job = " ".join(job_return.overrides or [])
+            FAILED_JOBS.append((job, f"{type(error).__name__}: {error}"))
+            log.error("job failed (%s): %s: %s", job, type(error).__name__, error)
+
+
+def report_failed_jobs(stream=None) -> int:
+    """Print how many jobs failed and which, with each reason; returns the count."""
+    if FAILED_JOBS:
+        stream = stream or sys.stderr
+        stream.write(f"liger-run: {len(FAILED_JOBS)} job(s) failed:\n"
+                     + "".join(f"  - {job}: {reason}\n" for job, reason in FAILED_JOBS))
+    return len(FAILED_JOBS)

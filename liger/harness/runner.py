@@ -20,6 +20,7 @@ from liger.data.registry import load_dataset as load_registered
 from liger.embed import embed_dataset, load_precomputed, make_embedder
 from liger.harness.methods import fit_and_score
 from liger.io import write_json_atomic, write_text_atomic
+from liger.harness.provenance import provenance
 from liger.harness.tracking import make_tracker
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         if finished is not None:
             log.info("%s already holds metrics.json for this config and data; skipped (resume=false reruns it)", output_dir)
             print(results_table(finished))
+            print(f"run folder: {output_dir}")
             return finished
     write_text_atomic(output_dir / "config_resolved.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     start = time.perf_counter()
@@ -115,12 +117,16 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
         tracker.log_metrics(metrics)
         tracker.log_table("lf_summary", summary)
         tracker.log_file(output_dir / "lf_summary.md")
-    # Timings vary between runs; keep them out of metrics.json so it is byte-reproducible.
+    # Timings vary between runs, and the code version between commits: kept out of metrics.json so it is
+    # byte-reproducible.
     write_json_atomic(output_dir / "timings.json", metrics.pop("timings"))
+    write_json_atomic(output_dir / "provenance.json",
+                      {"data_fingerprint": fingerprint, **provenance(OmegaConf.to_container(cfg.dataset, resolve=True))})
     write_json_atomic(output_dir / PREDICTIONS_FILE, predictions_record(dataset, result["predictions"]))
     # Last: its presence marks a finished run (completed_run).
     write_json_atomic(output_dir / "metrics.json", metrics)
     print(results_table(metrics))
+    print(f"run folder: {output_dir}")
     return metrics
 
 

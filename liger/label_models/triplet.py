@@ -1,6 +1,6 @@
 """FlyingSquid's triplet method for binary label models, with abstains.
 
-Notation (``../shared/notes/METHOD.md``): signed votes s_i in {-1, 0, +1} (+1 = class 1),
+Notation (Fu et al., "Fast and Three-rious", ICML 2020): signed votes s_i in {-1, 0, +1} (+1 = class 1),
 Y in {-1, +1}, prior pi = P(Y = +1). Under conditional independence with abstains independent
 of Y, E[s_j s_k] = a_j a_k with a_i = E[s_i Y], so each triplet {i, j, k} gives
 |a_i| = sqrt(|M_ij M_ik / M_jk|); signs are taken positive (LFs better than random).

@@ -4,9 +4,9 @@ running work in worker processes."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
+import logging
 import math
 import multiprocessing
 from collections.abc import Mapping, Sequence
@@ -14,17 +14,17 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import OmegaConf
 
 from liger.data.dataset import SPLIT_NAMES, Dataset
-from liger.harness.config_check import CONF_DIR
+from liger.harness.config_check import compose_option, with_group  # noqa: F401 (the studies' shared API)
 from liger.harness.figures import save_figure
 from liger.io import write_atomic, write_text_atomic
 from liger.method.extension import NeighbourVotes, nearest_voting_neighbours
 
 
+
+log = logging.getLogger(__name__)
 
 #: The paper's GPT-3 embeddings: published for spam dev and test only.
 ADA = "ada"
@@ -65,41 +65,29 @@ def voting_neighbours(dataset: Dataset, embeddings: dict[str, np.ndarray]) -> di
                                              n_classes=dataset.n_classes) for split in SPLIT_NAMES}
 
 
-def with_group(root: DictConfig, group: str, name: str, *, named_by: str, also: str = "") -> DictConfig:
-    """A copy of the run config with option ``name`` of ``group`` (composed by Hydra, its defaults list
-    applied, as ``liger-run <group>=<name>`` would) as ``<group>``, so its interpolations resolve.
-
-    An unknown ``name`` raises "<named_by> '<name>'; expected <also>one of [...] (conf/<group>)".
-    """
-    if not (CONF_DIR / group / f"{name}.yaml").is_file():
-        options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-        raise ValueError(f"{named_by} {name!r}; expected {also}one of {options} (conf/{group})")
-    root = copy.deepcopy(root)
-    with open_dict(root):
-        root[group] = compose_option(group, name)
-    return root
-
-
-def compose_option(group: str, name: str) -> DictConfig:
-    """``conf/<group>/<name>.yaml`` through Hydra's compose API, interpolations left for the run config to resolve."""
-    if GlobalHydra.instance().is_initialized():  # inside a running app: its search path is this conf/
-        return compose(config_name=f"{group}/{name}")[group]
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name=f"{group}/{name}")[group]
-
-
 def publish(output_dir: str | Path, *, texts: Mapping[str, str] | None = None, results_dir: str | Path | None = None,
-            figures: Mapping[str, object] | None = None, figure_dir: str | Path | None = None) -> None:
+            figures: Mapping[str, object] | None = None, figure_dir: str | Path | None = None,
+            missing: Mapping[str, str] | None = None) -> bool:
     """A study's outputs: each text file into the run folder and ``results_dir``; each figure (by stem) drawn
-    once into the run folder as PNG and PDF, the same bytes copied into ``figure_dir``."""
+    once into the run folder as PNG and PDF, the same bytes copied into ``figure_dir``.
+
+    ``missing`` names inputs the study could not read ({input: why}): such a partial study writes into its
+    run folder only, says so, and leaves the published files alone. Returns whether it published.
+    """
     output_dir = Path(output_dir)
-    for folder in (output_dir, Path(results_dir)) if texts else ():
+    complete = not missing
+    if not complete:
+        log.warning("partial study: %s missing; outputs kept in %s, %s and %s left as they are",
+                    "; ".join(f"{name} ({why})" for name, why in missing.items()), output_dir, results_dir, figure_dir)
+    for folder in ((output_dir, Path(results_dir)) if complete else (output_dir,)) if texts else ():
         for name, text in texts.items():
             write_text_atomic(folder / name, text)
     for stem, figure in (figures or {}).items():
         for path in save_figure(figure, output_dir / stem):
-            data = path.read_bytes()
-            write_atomic(Path(figure_dir) / path.name, lambda handle, data=data: handle.write(data), binary=True)
+            if complete:
+                data = path.read_bytes()
+                write_atomic(Path(figure_dir) / path.name, lambda handle, data=data: handle.write(data), binary=True)
+    return complete
 
 
 def is_missing(value) -> bool:

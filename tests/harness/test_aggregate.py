@@ -41,6 +41,15 @@ def test_repeated_seed_is_an_error(tmp_path):
         summarise(collect(tmp_path))
 
 
+def test_runs_made_from_different_data_are_not_mixed(tmp_path):
+    old, new = fake_metrics("liger", 0, 0.8), fake_metrics("mv", 1, 0.9)
+    old["data_fingerprint"], new["data_fingerprint"] = "a" * 64, "b" * 64
+    write_runs(tmp_path, [old, new])
+    with pytest.raises(ValueError, match=f"runs of dataset 'spam' were made from different data: data_fingerprint {'a' * 64} "
+                                         f"\\({tmp_path / 'run0'}\\) and {'b' * 64} \\({tmp_path / 'run1'}\\)"):
+        summarise(collect(tmp_path))
+
+
 def test_leaky_runs_are_a_separate_marked_row(tmp_path):
     write_runs(tmp_path, [fake_metrics("liger", 0, 0.8), fake_metrics("liger", 0, 0.95, tune_on="test")])
     markdown = to_markdown(summarise(collect(tmp_path)))
@@ -54,3 +63,22 @@ def test_main_writes_csv_and_markdown_with_note(tmp_path):
     csv_text = (tmp_path / "out" / "table.csv").read_text()
     assert csv_text.splitlines()[0].startswith("dataset,embedding,method,tune_on")
     assert (tmp_path / "out" / "table.md").read_text().startswith("Made by: `liger-run -m ...`")
+
+
+def test_a_shared_table_is_not_replaced_while_one_of_its_sweeps_is_missing(tmp_path):
+    from omegaconf import OmegaConf
+
+    from liger.harness.callbacks import AggregateRuns
+
+    honest, missing, sweep = tmp_path / "honest", tmp_path / "video", tmp_path / "sweep"
+    write_runs(honest, [fake_metrics("liger", 0, 0.8)])
+    sweep.mkdir()
+    (tmp_path / "results").mkdir()
+    committed = tmp_path / "results" / "table.md"
+    committed.write_text("committed\n")
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}})
+    AggregateRuns(out=str(tmp_path / "results" / "table"), roots=[str(honest), str(missing)]).on_multirun_end(config)
+    assert committed.read_text() == "committed\n" and not (tmp_path / "results" / "table.csv").exists()
+    assert "liger" in (sweep / "table.md").read_text()
+    AggregateRuns(out=str(tmp_path / "results" / "table"), roots=[str(honest)]).on_multirun_end(config)
+    assert "liger" in committed.read_text()  # every root present: the shared table is refreshed

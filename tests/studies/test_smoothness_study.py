@@ -29,8 +29,8 @@ def as_float(values):
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def test_writes_curves_equal_to_a_direct_computation_and_skips_ada_without_data(tmp_path):
-    cfg = config(tmp_path, "smoothness.embeddings=[tfidf,random,ada]", "data_dir=null")
+def test_writes_curves_equal_to_a_direct_computation(tmp_path):
+    cfg = config(tmp_path, "smoothness.embeddings=[tfidf,random]")
     result = study.run(cfg, tmp_path / "run")
     for path in ("run/smoothness.json", "run/smoothness_spam.png", "run/smoothness_spam.pdf", "run/smoothness_spam.md",
                  "figures/smoothness_spam.png", "figures/smoothness_spam.pdf", "tables/smoothness_spam.csv",
@@ -38,7 +38,6 @@ def test_writes_curves_equal_to_a_direct_computation_and_skips_ada_without_data(
         assert (tmp_path / path).is_file(), path
     written = json.loads((tmp_path / "run" / "smoothness.json").read_text())
     assert sorted(written["embeddings"]) == ["random", "tfidf"]  # JSON keys are written sorted
-    assert "no data folder" in written["skipped"]["ada"]
     dataset = load_dataset(cfg.dataset, progress=False)
     y = np.concatenate([dataset["dev"].y, dataset["test"].y])
     assert written["n_points"] == len(y) == 350
@@ -59,6 +58,18 @@ def test_writes_curves_equal_to_a_direct_computation_and_skips_ada_without_data(
     study.run(cfg, tmp_path / "run")
     for name, data in before.items():
         assert (tmp_path / "run" / name).read_bytes() == data, name
+
+
+def test_a_study_missing_an_input_keeps_its_outputs_in_its_run_folder(tmp_path):
+    # ada needs the data folder: without it the study is partial, and the published files stay as they were.
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "smoothness_spam.md").write_text("committed\n")
+    study.run(config(tmp_path, "smoothness.embeddings=[tfidf,ada]", "data_dir=null"), tmp_path / "run")
+    written = json.loads((tmp_path / "run" / "smoothness.json").read_text())
+    assert "no data folder" in written["skipped"]["ada"]
+    assert (tmp_path / "run" / "smoothness_spam.md").is_file() and (tmp_path / "run" / "smoothness_spam.png").is_file()
+    assert (tmp_path / "tables" / "smoothness_spam.md").read_text() == "committed\n"
+    assert not (tmp_path / "tables" / "smoothness_spam.csv").exists() and not (tmp_path / "figures").exists()
 
 
 def test_unknown_embedding_is_named(tmp_path):

@@ -109,7 +109,7 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     figure = draw(result)
     table_csv, table_md = tables(result)
     publish(output_dir, texts={f"{stem}.csv": table_csv, f"{stem}.md": table_md}, results_dir=settings.table_dir,
-            figures={stem: figure}, figure_dir=settings.figure_dir)
+            figures={stem: figure}, figure_dir=settings.figure_dir, missing=skipped)
     print("\n" + table_md)
     return result
 
