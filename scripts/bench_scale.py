@@ -1,4 +1,4 @@
-"""Scale benchmark (``liger-bench``, ``scripts/bench_scale.py``): vote extension, partition and label
+"""Scale benchmark (``python scripts/bench_scale.py``): vote extension, partition and label
 model at 10^4 to 10^6 points, timed stage by stage against a matrix-product floor.
 
 For each size a child process draws a synthetic task (``make_scale_task``: clusters on a
@@ -588,7 +588,7 @@ def render(results: list[dict], config: BenchConfig, command: str, machine: list
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``liger-bench``: run the sizes, each in a child process, and write the Markdown report."""
+    """``python scripts/bench_scale.py``: run the sizes, each in a child process, and write the Markdown report."""
     defaults = BenchConfig()
     parser = argparse.ArgumentParser(description="Scale benchmark of vote extension, partition and label model")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000], help="train sizes n")
