@@ -35,8 +35,17 @@ LABELS = {
     "tfidf": "TF-IDF + SVD",
     "random": "random (control)",
 }
+#: One colour per embedding in every figure (matplotlib's cycle, fixed by name rather than plotting order).
+EMBEDDING_COLOURS = {"minilm": "C0", "wordllama": "C1", "tfidf": "C2", "random": "C3", ADA: "C4",
+                     "efficientnet_lite0": "C5", "raw_pixels": "C6"}
 #: Grid points of each area summary.
 AREA_POINTS = 41
+
+
+def embedding_colours(names) -> dict[str, str]:
+    """Each embedding's colour: its own in ``EMBEDDING_COLOURS``, else the spare colours in the order given."""
+    spare = iter(["C7", "C8", "C9", "0.35", "0.6"])
+    return {name: EMBEDDING_COLOURS.get(name) or next(spare, "0.5") for name in dict.fromkeys(names)}
 
 
 def grid(key: str, spec, *, geometric: bool = False) -> np.ndarray:

@@ -94,3 +94,11 @@ def test_paper_ada_embeddings_are_checked_for_alignment(tmp_path, shared_data):
     cfg = config(tmp_path, f"data_dir={tmp_path / 'data'}")
     with pytest.raises(ValueError, match=r"dev_Y_official.npy disagrees with the loader's dev labels at row"):
         study.paper_ada_embeddings(cfg, dataset, ["dev", "test"])
+
+
+def test_an_embedding_has_one_colour_in_every_figure():
+    from liger.studies.common import EMBEDDING_COLOURS, embedding_colours
+
+    assert embedding_colours(["random", "minilm"]) == {"random": EMBEDDING_COLOURS["random"], "minilm": EMBEDDING_COLOURS["minilm"]}
+    assert embedding_colours(["ada", "minilm", "mine", "yours"]) == {"ada": "C4", "minilm": "C0", "mine": "C7", "yours": "C8"}
+    assert len(set(EMBEDDING_COLOURS.values())) == len(EMBEDDING_COLOURS)

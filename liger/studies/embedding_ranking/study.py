@@ -61,7 +61,7 @@ from liger.harness.figures import new_figure
 from liger.io import finite_or_none, write_json_atomic, write_text_atomic
 from liger.harness.runner import load_dataset, load_embeddings
 from liger.analysis.smoothness import base_rate
-from liger.studies.common import LABELS, level_label, publish, to_csv, worker_pool
+from liger.studies.common import embedding_colours, LABELS, level_label, publish, to_csv, worker_pool
 from liger.studies.smoothness_lift.study import (METRIC_KEY, SPLITS, Cell, check_seeds, check_share_range, collect_pairs,
                                            compose_group, embedding_config, labeled, lift_summary, method_configs,
                                            rank_correlation, score_methods, smoothness_summary)
@@ -558,7 +558,7 @@ def draw(result: dict):
     rows = result["cells"]
     names = list(dict.fromkeys(r["dataset"] for r in rows))
     embeddings = list(dict.fromkeys(r["embedding"] for r in rows))
-    colors = {e: f"C{i % 10}" for i, e in enumerate(embeddings)}
+    colors = embedding_colours(embeddings)
     per = {(r["proxy"], r["dataset"]): r for r in result["rankings"]["per_dataset"]}
     pooled = {r["proxy"]: r for r in result["rankings"]["pooled"]}
     shown = [*LABEL_FREE, next(p for p in PROXIES if p.key == "gold_mean_m_relative")]

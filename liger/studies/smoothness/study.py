@@ -41,7 +41,7 @@ from liger.analysis.smoothness import (
     pointwise_smoothness,
     radii_at_pair_fractions,
 )
-from liger.studies.common import ADA, AREA_POINTS, grid, LABELS, publish, with_group
+from liger.studies.common import ADA, AREA_POINTS, embedding_colours, grid, LABELS, publish, with_group
 
 log = logging.getLogger(__name__)
 
@@ -321,11 +321,12 @@ def tables(result: dict) -> tuple[str, str]:
 def draw(result: dict):
     """Two panels: M against cosine distance r, and against the share of all pairs within r (log)."""
     names = list(result["embeddings"])
+    colours = embedding_colours(names)
     fig = new_figure(figsize=(11, 4.4), layout="constrained")
     by_radius, by_share = fig.subplots(1, 2, sharey=True)
-    for index, name in enumerate(names):
+    for name in names:
         entry = result["embeddings"][name]
-        color = f"C{index % 10}"
+        color = colours[name]
         label = f"{entry['label']} ({entry['dim']}-d)"
         for ax, x, curve in ((by_radius, entry["radius"]["radii"], entry["radius"]),
                              (by_share, entry["pair_fraction"]["share_within"], entry["pair_fraction"])):

@@ -72,7 +72,7 @@ from liger.analysis.smoothness import (
     percentile_band,
     radii_at_pair_fractions,
 )
-from liger.studies.common import AREA_POINTS, LABELS, grid, level_label, publish, to_csv, with_group, worker_pool
+from liger.studies.common import AREA_POINTS, embedding_colours, grid, LABELS, level_label, publish, to_csv, with_group, worker_pool
 
 log = logging.getLogger(__name__)
 SPLITS = ("dev", "test")
@@ -564,7 +564,7 @@ def draw_lift(result: dict):
     rows = result["lift"]
     names = list(dict.fromkeys(r["dataset"] for r in rows))
     embeddings = list(dict.fromkeys(r["embedding"] for r in rows))
-    colors = {e: f"C{i % 10}" for i, e in enumerate(embeddings)}
+    colors = embedding_colours(embeddings)
     markers = dict(zip(names, "osD^vP*Xph"))
     rho = {c["dataset"]: c["rho_mean_m"] for c in result["correlations"]}
     fig = new_figure(figsize=(3.4 * (len(names) + 1), 4.3), layout="constrained")
