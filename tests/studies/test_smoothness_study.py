@@ -102,3 +102,16 @@ def test_an_embedding_has_one_colour_in_every_figure():
     assert embedding_colours(["random", "minilm"]) == {"random": EMBEDDING_COLOURS["random"], "minilm": EMBEDDING_COLOURS["minilm"]}
     assert embedding_colours(["ada", "minilm", "mine", "yours"]) == {"ada": "C4", "minilm": "C0", "mine": "C7", "yours": "C8"}
     assert len(set(EMBEDDING_COLOURS.values())) == len(EMBEDDING_COLOURS)
+
+
+def test_the_figure_draws_sparse_stretches_dotted():
+    curve = {"radii": [0.1, 0.2, 0.3, 0.4], "share_within": [0.001, 0.01, 0.1, 0.5], "m": [0.0, 0.0, 0.2, 0.4],
+             "low": [0.0, 0.0, 0.1, 0.3], "high": [0.0, 0.0, 0.3, 0.5], "n_pairs": [5, 50, 200, 300]}
+    result = {"settings": {"confidence": 0.95, "min_pairs": 100}, "dataset": "toy", "n_points": 40, "splits": ["dev"],
+              "base_rate": 0.5, "embeddings": {"random": {"label": "random", "dim": 8, "radius": curve, "pair_fraction": curve}}}
+    figure = study.draw(result)
+    solid, dotted = figure.axes[0].get_lines()[:2]
+    assert solid.get_linestyle() == "-" and dotted.get_linestyle() == ":"
+    np.testing.assert_array_equal(np.isnan(solid.get_ydata()), [True, True, False, False])
+    np.testing.assert_array_equal(np.isnan(dotted.get_ydata()), [False, False, False, True])
+    assert "\ndotted: fewer than 100 pairs within r" in figure._suptitle.get_text()

@@ -322,6 +322,7 @@ def draw(result: dict):
     """Two panels: M against cosine distance r, and against the share of all pairs within r (log)."""
     names = list(result["embeddings"])
     colours = embedding_colours(names)
+    min_pairs = int(result["settings"].get("min_pairs", 0))
     fig = new_figure(figsize=(11, 4.4), layout="constrained")
     by_radius, by_share = fig.subplots(1, 2, sharey=True)
     for name in names:
@@ -331,9 +332,13 @@ def draw(result: dict):
         for ax, x, curve in ((by_radius, entry["radius"]["radii"], entry["radius"]),
                              (by_share, entry["pair_fraction"]["share_within"], entry["pair_fraction"])):
             x = np.asarray(x, dtype=float)
-            ax.plot(x, np.asarray(curve["m"], dtype=float), color=color, lw=1.6, label=label)
-            ax.fill_between(x, np.asarray(curve["low"], dtype=float), np.asarray(curve["high"], dtype=float),
-                            color=color, alpha=0.15, lw=0)
+            m, low, high = (np.asarray(curve[k], dtype=float) for k in ("m", "low", "high"))
+            enough = np.asarray(curve["n_pairs"]) >= min_pairs
+            # Dotted up to the first point with enough pairs, so the two parts join.
+            sparse = ~enough | np.concatenate([[False], ~enough[:-1]])
+            ax.plot(x, np.where(enough, m, np.nan), color=color, lw=1.6, label=label)
+            ax.plot(x, np.where(sparse, m, np.nan), color=color, lw=1.0, ls=":")
+            ax.fill_between(x, np.where(enough, low, np.nan), np.where(enough, high, np.nan), color=color, alpha=0.15, lw=0)
     for ax in (by_radius, by_share):
         ax.axhline(result["base_rate"], color="0.4", ls="--", lw=1)
         ax.grid(alpha=0.3)
@@ -349,5 +354,6 @@ def draw(result: dict):
     fig.suptitle(
         f"Label smoothness on {result['dataset']}: {result['n_points']} labeled points ({' + '.join(result['splits'])}); "
         f"bands: {level}% bootstrap over points"
+        + (f"\ndotted: fewer than {min_pairs} pairs within r (too few to read M from)" if min_pairs > 1 else "")
     )
     return fig
