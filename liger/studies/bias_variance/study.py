@@ -467,19 +467,20 @@ def draw_heatmaps(result: dict, *, title: str):
     axes = fig.subplots(1, 2)
     for ax, (key, label) in zip(axes, _score_names(result)):
         parts, levels, mean = _matrix(result, f"{key}_mean")
+        mean = 100 * mean  # points, in the cells and on the colour bar alike
         image = ax.imshow(mean, cmap="viridis", aspect="auto", origin="lower")
-        fig.colorbar(image, ax=ax, shrink=0.9, label=result["metric"])
+        fig.colorbar(image, ax=ax, shrink=0.9, label=f"{result['metric']} (points)")
         middle = (np.nanmin(mean) + np.nanmax(mean)) / 2
         for i in range(mean.shape[0]):
             for j in range(mean.shape[1]):
-                ax.text(j, i, f"{100 * mean[i, j]:.1f}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{mean[i, j]:.1f}", ha="center", va="center", fontsize=7,
                         color="black" if mean[i, j] > middle else "white")
         i, j = np.unravel_index(int(np.nanargmax(mean)), mean.shape)
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", lw=2))
         ax.set_xticks(range(len(levels)), _level_ticks(result), fontsize=7)
         ax.set_yticks(range(len(parts)), [str(s) for s in parts])
         ax.set(xlabel="share of abstains extended (below: mean radius 1 − r̄)", ylabel="parts s",
-               title=f"{label}\n×100, mean over seeds; box: best")
+               title=f"{label}\npoints, mean over seeds; box: best")
     fig.suptitle(title)
     return fig
 

@@ -328,7 +328,8 @@ def criteria_markdown(rows: list[dict]) -> str:
 
 
 def draw_budgets(rows: list[dict], *, metric: str, title: str):
-    """Test metric against dev labels, one line per scheme (mean ± std over draws); references as lines."""
+    """Test metric against dev labels, one marker per budget and scheme (mean, bars: ± sample std over draws);
+    the budgets sit evenly on the axis, so their points are not joined; references as lines."""
     fig = new_figure(figsize=(7.5, 4.6), layout="constrained")
     ax = fig.subplots()
     by = lambda scheme: sorted((r for r in rows if r["scheme"] == scheme), key=lambda r: r["dev_labels"])  # noqa: E731
@@ -341,8 +342,9 @@ def draw_budgets(rows: list[dict], *, metric: str, title: str):
         mean = np.array([r["test_mean"] for r in series])
         std = np.nan_to_num(np.array([r["test_std"] for r in series]))
         label = scheme if scheme == DEV_CV else f"{scheme} (0 labels: label model's own balance)"
-        ax.plot(xs, mean, marker=marker, ms=5, lw=1.5, color=colour, label=label)
-        ax.fill_between(xs, mean - std, mean + std, color=colour, alpha=0.15, lw=0)
+        offset = -0.06 if scheme == DEV_CV else 0.06  # side by side, so the bars do not hide each other
+        ax.errorbar(np.asarray(xs) + offset, mean, yerr=std, marker=marker, ms=5, ls="none", capsize=3, color=colour,
+                    label=label)
     ax.plot([x[0]], [free["test_mean"]], marker="*", ms=14, color="C3", ls="none", label="label-free (0 dev labels)",
             zorder=5)
     for scheme, style in ((FULL_DEV, dict(color="0.35", ls="-.")), (ORACLE, dict(color="black", ls=":"))):
@@ -350,7 +352,8 @@ def draw_budgets(rows: list[dict], *, metric: str, title: str):
         name = f"dev CV, all {ref['dev_labels']} dev labels (reference)" if scheme == FULL_DEV else scheme
         ax.axhline(ref["test_mean"], lw=1.2, label=f"{name}: {100 * ref['test_mean']:.1f}", **style)
     ax.set_xticks(range(len(budgets)), [str(b) for b in budgets])
-    ax.set(xlabel="labeled dev points (stratified draws)", ylabel=f"test {metric}", title=title)
+    ax.set(xlabel="labeled dev points (stratified draws; the budgets evenly spaced, not to scale)",
+           ylabel=f"test {metric} (mean ± sample std over draws)", title=title)
     ax.margins(y=0.08)  # the reference lines stay inside the frame
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
