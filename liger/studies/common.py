@@ -42,6 +42,18 @@ EMBEDDING_COLOURS = {"minilm": "C0", "wordllama": "C1", "tfidf": "C2", "random":
 AREA_POINTS = 41
 
 
+def plot_smoothness_curve(ax, x, curve: Mapping, *, min_pairs: int, color: str, label: str) -> None:
+    """M(r) with its band, solid where at least ``min_pairs`` pairs lie within r, dotted (and no band) below."""
+    x = np.asarray(x, dtype=float)
+    m, low, high = (np.asarray(curve[k], dtype=float) for k in ("m", "low", "high"))
+    enough = np.asarray(curve["n_pairs"]) >= min_pairs
+    # Dotted up to the first point with enough pairs, so the two parts join.
+    sparse = ~enough | np.concatenate([[False], ~enough[:-1]])
+    ax.plot(x, np.where(enough, m, np.nan), color=color, lw=1.6, label=label)
+    ax.plot(x, np.where(sparse, m, np.nan), color=color, lw=1.0, ls=":")
+    ax.fill_between(x, np.where(enough, low, np.nan), np.where(enough, high, np.nan), color=color, alpha=0.15, lw=0)
+
+
 def embedding_colours(names) -> dict[str, str]:
     """Each embedding's colour: its own in ``EMBEDDING_COLOURS``, else the spare colours in the order given."""
     spare = iter(["C7", "C8", "C9", "0.35", "0.6"])

@@ -41,7 +41,7 @@ from liger.analysis.smoothness import (
     pointwise_smoothness,
     radii_at_pair_fractions,
 )
-from liger.studies.common import ADA, AREA_POINTS, embedding_colours, grid, LABELS, publish, with_group
+from liger.studies.common import ADA, AREA_POINTS, embedding_colours, grid, LABELS, plot_smoothness_curve, publish, with_group
 
 log = logging.getLogger(__name__)
 
@@ -331,14 +331,7 @@ def draw(result: dict):
         label = f"{entry['label']} ({entry['dim']}-d)"
         for ax, x, curve in ((by_radius, entry["radius"]["radii"], entry["radius"]),
                              (by_share, entry["pair_fraction"]["share_within"], entry["pair_fraction"])):
-            x = np.asarray(x, dtype=float)
-            m, low, high = (np.asarray(curve[k], dtype=float) for k in ("m", "low", "high"))
-            enough = np.asarray(curve["n_pairs"]) >= min_pairs
-            # Dotted up to the first point with enough pairs, so the two parts join.
-            sparse = ~enough | np.concatenate([[False], ~enough[:-1]])
-            ax.plot(x, np.where(enough, m, np.nan), color=color, lw=1.6, label=label)
-            ax.plot(x, np.where(sparse, m, np.nan), color=color, lw=1.0, ls=":")
-            ax.fill_between(x, np.where(enough, low, np.nan), np.where(enough, high, np.nan), color=color, alpha=0.15, lw=0)
+            plot_smoothness_curve(ax, x, curve, min_pairs=min_pairs, color=color, label=label)
     for ax in (by_radius, by_share):
         ax.axhline(result["base_rate"], color="0.4", ls="--", lw=1)
         ax.grid(alpha=0.3)

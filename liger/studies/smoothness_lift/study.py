@@ -72,7 +72,7 @@ from liger.analysis.smoothness import (
     percentile_band,
     radii_at_pair_fractions,
 )
-from liger.studies.common import AREA_POINTS, embedding_colours, grid, LABELS, level_label, publish, to_csv, with_group, worker_pool
+from liger.studies.common import AREA_POINTS, embedding_colours, grid, LABELS, level_label, plot_smoothness_curve, publish, to_csv, with_group, worker_pool
 
 log = logging.getLogger(__name__)
 SPLITS = ("dev", "test")
@@ -602,16 +602,14 @@ def draw_prompts(result: dict):
     fig = new_figure(figsize=(15, 4.4), layout="constrained")
     by_radius, by_share, scores = fig.subplots(1, 3)
     base = rows[0]["base_rate"]
+    min_pairs = int(result["settings"]["spouse_prompts"].get("min_pairs", 0))
     one_embedding = len({r["embedding"] for r in rows}) == 1
     for index, r in enumerate(rows):
         color = f"C{index % 10}"
         label = r["variant"] if one_embedding else f"{r['variant']} ({r['embedding']})"
         for ax, curve, x in ((by_radius, r["curves"]["radius"], r["curves"]["radius"]["radii"]),
                              (by_share, r["curves"]["pair_fraction"], r["curves"]["pair_fraction"]["share_within"])):
-            x = np.asarray(x, dtype=float)
-            ax.plot(x, np.asarray(curve["m"], dtype=float), color=color, lw=1.6, label=label)
-            ax.fill_between(x, np.asarray(curve["low"], dtype=float), np.asarray(curve["high"], dtype=float),
-                            color=color, alpha=0.15, lw=0)
+            plot_smoothness_curve(ax, x, curve, min_pairs=min_pairs, color=color, label=label)
     for ax in (by_radius, by_share):
         ax.axhline(base, color="0.4", ls="--", lw=1)
         ax.grid(alpha=0.3)
@@ -628,9 +626,13 @@ def draw_prompts(result: dict):
     scores.set_xticks(positions, [r["variant"] if one_embedding else f"{r['variant']}\n{r['embedding']}" for r in rows])
     scores.set_xlim(-0.6, len(rows) - 0.4)
     metric = "F1" if rows[0]["metric"] == "f1" else rows[0]["metric"]
-    scores.set(ylabel=f"test {metric} (mean ± std over seeds)", title="(c) Liger and WS-LM, test")
+    # From 0: a narrow range would make differences of a few hundredths look like a trend.
+    scores.set_ylim(0, min(1.0, 1.15 * max(r[f"{k}_mean"] + (r[f"{k}_std"] if math.isfinite(r[f"{k}_std"]) else 0.0)
+                                           for r in rows for k in ("liger", "baseline"))))
+    scores.set(ylabel=f"test {metric} (mean ± std over seeds)", title="(c) Liger and WS-LM, test (axis from 0)")
     scores.legend(fontsize=9)
     scores.grid(alpha=0.3, axis="y")
     fig.suptitle(f"Spouse: embedding each candidate with a prompt naming its two people; dashed: base rate {base:.3f}; "
-                 f"bands: {round(100 * result['settings']['confidence'])}% bootstrap over points", fontsize=11)
+                 f"bands: {round(100 * result['settings']['confidence'])}% bootstrap over points"
+                 + (f"; dotted: fewer than {min_pairs} pairs within r" if min_pairs > 1 else ""), fontsize=11)
     return fig
