@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from liger.audit.result import CheckResult, Flag, Table
+from liger.io import file_sha256
 
 CHECK = "files"
 TITLE = "Files: checksums"
@@ -17,14 +17,6 @@ KNOWN_DEFECTIVE = {
         "wrench/trec/test.json as found before its repair (2026-12-06): every text begins with its fine TREC label "
         "and keeps its casing, while train and valid are lowercased without it",
 }
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_sums(sums_file: Path) -> dict[str, str]:
@@ -51,7 +43,7 @@ def check_files(path: str | Path | None, data_dir: str | Path | None) -> CheckRe
     root = Path(data_dir).resolve() if data_dir else None
     rows, flags, notes = [], [], []
     for file in files:
-        digest = sha256_file(file)
+        digest = file_sha256(file)
         relative = _relative(file, root)
         expected = sums.get(relative) if sums is not None and relative is not None else None
         status = "not listed" if expected is None else ("ok" if expected == digest else "MISMATCH")

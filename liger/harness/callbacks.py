@@ -10,6 +10,7 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from liger.data.registry import require_path
 from liger.errors import ConfigError
 from liger.harness.config_check import with_group
 from liger.harness.tables import write_tables
@@ -115,11 +116,13 @@ def missing_inputs(config: DictConfig) -> list[str]:
     for name, dataset in _options(config, grid, "dataset", missing):
         if "path" not in dataset:
             continue
-        path = dataset.get("path")
-        if path is None or str(path).startswith("None/"):
+        try:
+            path = require_path({"name": name, "path": dataset.get("path")})  # the loaders' own rule
+        except ConfigError:
             missing.append(f"dataset {name}: its data folder (set data_dir=/path/to/data, LIGER_DATA_DIR, or "
                            f"dataset.path=...)")
-        elif not Path(path).exists():
+            continue
+        if not Path(path).exists():
             missing.append(f"dataset {name}: {path} does not exist")
     for name, embedding in _options(config, grid, "embedding", missing):
         if embedding.get("provider") != "precomputed":

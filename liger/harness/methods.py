@@ -197,15 +197,20 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
 SEARCHES = ("exact", "ivf")
 
 
+def voting_neighbours(dataset: Dataset, embeddings: Mapping[str, np.ndarray]) -> dict:
+    """Each split's nearest voting train neighbours, per LF (train is the support, as in Liger): exact search."""
+    train = dataset["train"]
+    return {split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
+                                             n_classes=dataset.n_classes) for split in ("train", "dev", "test")}
+
+
 def _extension_neighbours(method, dataset, embeddings, *, seed: int) -> dict:
     """Each split's nearest voting train neighbours: exact faiss search, or the opt-in IVF index (n >~ 10^6)."""
     train = dataset["train"]
     search = method.get("search", "exact")
     if search == "exact":
         inputs = [array for split in ("train", "dev", "test") for array in (dataset[split].L, embeddings[split])]
-        return NEIGHBOURS(("exact", dataset.n_classes, *inputs), lambda: {
-            split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
-                                             n_classes=dataset.n_classes) for split in ("train", "dev", "test")})
+        return NEIGHBOURS(("exact", dataset.n_classes, *inputs), lambda: voting_neighbours(dataset, embeddings))
     if search == "ivf":
         from liger.method.approximate import IVFNeighbours
 

@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
-from liger.data.dataset import SPLIT_NAMES, Dataset
 from liger.harness.config_check import compose_option, with_group  # noqa: F401 (the studies' shared API)
+from liger.harness.methods import voting_neighbours  # noqa: F401 (the studies' shared API)
 from liger.harness.figures import save_figure
 from liger.io import write_atomic, write_text_atomic
-from liger.method.extension import NeighbourVotes, nearest_voting_neighbours
 
 
 
@@ -77,13 +76,6 @@ def grid(key: str, spec, *, geometric: bool = False) -> np.ndarray:
 
 def level_label(level: float | None) -> str:
     return "none" if level is None else f"{1.0 - level:.0%}"
-
-
-def voting_neighbours(dataset: Dataset, embeddings: dict[str, np.ndarray]) -> dict[str, NeighbourVotes]:
-    """Each split's nearest voting train neighbours, per LF (train is the support, as in Liger)."""
-    train = dataset["train"]
-    return {split: nearest_voting_neighbours(dataset[split].L, embeddings[split], train.L, embeddings["train"],
-                                             n_classes=dataset.n_classes) for split in SPLIT_NAMES}
 
 
 def publish(output_dir: str | Path, *, texts: Mapping[str, str] | None = None, results_dir: str | Path | None = None,
