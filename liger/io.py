@@ -77,9 +77,3 @@ def file_sha256(path: str | Path) -> str:
                 digest.update(chunk)
         _hashed[key] = digest.hexdigest()
     return _hashed[key]
-
-
-def folder_sha256(folder: str | Path) -> dict[str, str]:
-    """{path relative to ``folder``: SHA-256} of every file under it, in sorted order."""
-    folder = Path(folder)
-    return {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -6,7 +6,9 @@
 
 Each step is the command written beside its results (README, each file's first lines). A step that fails
 stops the script with its status; studies that miss an input publish nothing (their run folder keeps it).
-Needs the data folder (``data_dir`` or ``LIGER_DATA_DIR``) for every dataset but spam.
+Reads the packaged data; spouse and the paper's ada embeddings are not shipped (liger/data/resources/README.md):
+without them (``LIGER_DATA_DIR`` pointing at a full copy) the table's spouse cells cannot be made (its
+preflight stops it) and the smoothness and smoothness_lift studies keep their committed files.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     python scripts/wrench_anchors.py                    # about a minute: MV and DS (seconds) + snorkel_label_model
     python scripts/wrench_anchors.py --skip-snorkel     # MV and DS only
 
-Needs the data folder (``LIGER_DATA_DIR`` or ``--data-dir``) holding ``wrench/trec`` and ``wrench/sms``. MV and DS
+Reads ``wrench/trec`` and ``wrench/sms`` from the packaged data (or ``--data-dir`` / ``LIGER_DATA_DIR``). MV and DS
 are fit on the train votes and scored on test under WRENCH's protocol (``liger/harness/wrench_anchors.py``); the
 ``snorkel_label_model`` rows run that method exactly as ``python -m experiments.run`` does (seed 0, dev-chosen).
 Exits 1 when a recomputed number misses the published one by more than 0.5 points.
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
+from liger.data.files import packaged_data_root
 from liger.harness.methods import fit_and_score
 from liger.io import write_text_atomic
 from liger.harness.runner import load_dataset
@@ -30,8 +31,8 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "wrench_anchors.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("LIGER_DATA_DIR"),
-                        help="folder holding wrench/trec and wrench/sms (default: $LIGER_DATA_DIR)")
+    parser.add_argument("--data-dir", default=os.environ.get("LIGER_DATA_DIR") or str(packaged_data_root()),
+                        help="folder holding wrench/trec and wrench/sms (default: $LIGER_DATA_DIR, else the packaged copy)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"Markdown file to write (default: {DEFAULT_OUT})")
     parser.add_argument("--skip-snorkel", action="store_true", help="leave out the snorkel_label_model rows")
     args = parser.parse_args(argv)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from liger.audit.result import CheckResult, Flag, Table
-from liger.io import file_sha256
+from liger.data.files import NOT_DATA, content_sha256, original_name
 
 CHECK = "files"
 TITLE = "Files: checksums"
@@ -33,18 +33,18 @@ def read_sums(sums_file: Path) -> dict[str, str]:
 
 
 def check_files(path: str | Path | None, data_dir: str | Path | None) -> CheckResult:
-    """Hash every file under ``path`` (a dataset's folder); compare with ``data_dir/SHA256SUMS`` when present."""
+    """Hash every data file under ``path`` (a dataset's folder; packaged copies by content); compare with ``data_dir/SHA256SUMS`` when present."""
     if path is None:
         return CheckResult.skip(CHECK, TITLE, "the dataset has no data folder (bundled or generated at load time)")
     path = Path(path)
-    files = sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
+    files = sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file() and p.name not in NOT_DATA)
     sums_file = Path(data_dir) / SUMS_FILE if data_dir else None
     sums = read_sums(sums_file) if sums_file and sums_file.is_file() else None
     root = Path(data_dir).resolve() if data_dir else None
     rows, flags, notes = [], [], []
     for file in files:
-        digest = file_sha256(file)
-        relative = _relative(file, root)
+        digest = content_sha256(file)  # a packaged copy (.gz) is checked by its content, under its original name
+        relative = _relative(file.with_name(original_name(file)), root)
         expected = sums.get(relative) if sums is not None and relative is not None else None
         status = "not listed" if expected is None else ("ok" if expected == digest else "MISMATCH")
         if digest in KNOWN_DEFECTIVE:

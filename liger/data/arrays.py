@@ -6,15 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
+from liger.data.files import data_file_exists, load_npy
+
 
 def load_array(path: str | Path) -> np.ndarray:
     """A ``.npy`` array (``allow_pickle=False``) or a ``.pt`` tensor (``weights_only=True``)."""
     path = Path(path)
-    if not path.is_file():
+    if not data_file_exists(path):
         raise FileNotFoundError(f"array file {path} does not exist")
     if path.suffix == ".npy":
         try:
-            return np.load(path, allow_pickle=False)
+            return load_npy(path)
         except ValueError as error:
             raise ValueError(f"{path} could not be read as a plain .npy array (pickled objects are refused): {error}") from error
     if path.suffix == ".pt":

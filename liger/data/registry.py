@@ -6,10 +6,12 @@ Add a dataset by writing a loader function and one entry in ``LOADERS``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 from liger.errors import ConfigError
 from liger.data.dataset import Dataset
+from liger.data.files import not_shipped_reason
 
 
 def _spam(params: dict[str, Any], progress: bool) -> Dataset:
@@ -98,8 +100,11 @@ def require_path(params: dict[str, Any]) -> str:
     if not path or str(path).startswith("None/"):
         raise ConfigError(
             f"dataset {params.get('name')!r} needs its data folder (dataset.path is {path!r}); "
-            "set data_dir=/path/to/shared/data, the LIGER_DATA_DIR environment variable, or dataset.path=..."
+            "set data_dir=/path/to/data, the LIGER_DATA_DIR environment variable, or dataset.path=..."
         )
+    reason = not_shipped_reason(path)
+    if reason is not None and not Path(path).exists():
+        raise ConfigError(f"dataset {params.get('name')!r}: {reason}")
     return str(path)
 
 

@@ -1,4 +1,4 @@
-"""YouTube spam: the paper's split rebuilt from the five UCI CSVs shipped with the package.
+"""YouTube spam: the paper's split rebuilt from the five UCI CSVs (the packaged copy unless told another folder).
 
 The split is the Snorkel spam tutorial's, which the reference code uses: each video's comments
 are shuffled with seed 123; train = videos 1-4 (1586 comments, labels hidden); dev = 100 of those
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from liger.data.dataset import Dataset, Split
+from liger.data.files import open_text, packaged_data_root
 from liger.lfs.apply import apply_lfs
 from liger.lfs.spam import SPAM_LFS
 
@@ -45,7 +45,7 @@ class Comment:
 
 def read_video(path: Path, video: int) -> list[Comment]:
     """Read one UCI CSV (``COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS``), texts kept byte for byte."""
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open_text(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     expected = {"COMMENT_ID", "AUTHOR", "DATE", "CONTENT", "CLASS"}
     if rows and set(rows[0]) != expected:
@@ -61,7 +61,8 @@ def read_video(path: Path, video: int) -> list[Comment]:
 
 
 def packaged_csv_dir() -> Path:
-    return Path(str(resources.files("liger.data") / "resources" / "youtube_spam"))
+    """The five UCI CSVs shipped in the package (``spam/uci_csv`` of the packaged data folder)."""
+    return packaged_data_root() / "spam" / "uci_csv"
 
 
 def spam_split(csv_dir: Path | None = None) -> dict[str, list[Comment]]:

@@ -38,8 +38,9 @@ from typing import Sequence
 import numpy as np
 
 from liger.data.dataset import Dataset, Split
+from liger.data.files import data_file_exists, open_text, read_text
 from liger.lfs.apply import apply_lfs
-from liger.lfs.spouse import load_known_spouses, person_name, spouse_lfs
+from liger.lfs.spouse import person_name, spouse_lfs
 
 SPLIT_SEED = 0
 N_DEV = 500
@@ -65,10 +66,10 @@ class SpouseCandidate:
 def read_candidates(path: str | Path) -> list[SpouseCandidate]:
     """One candidate per JSON line, spans and labels checked; labels mapped to internal classes."""
     path = Path(path)
-    if not path.is_file():
+    if not data_file_exists(path):
         raise FileNotFoundError(f"{path} is missing; expected a spouse candidate file (JSON lines)")
     candidates = []
-    with open(path, encoding="utf-8") as handle:
+    with open_text(path) as handle:
         for line, text in enumerate(handle):
             record = json.loads(text)
             where = f"{path}, line {line + 1}"
@@ -173,6 +174,18 @@ def load_spouse(folder: str | Path, *, split_seed: int = SPLIT_SEED, n_dev: int 
             "text_fields": {split: text_fields(rows) for split, rows in candidates.items()},
         },
     )
+
+
+def load_known_spouses(path: str | Path) -> tuple[tuple[str, str], ...]:
+    """The DBpedia known-spouse pairs: a JSON list of ``[name, name]`` pairs."""
+    path = Path(path)
+    if not data_file_exists(path):
+        raise FileNotFoundError(f"{path} is missing; expected the JSON list of known spouse name pairs")
+    pairs = json.loads(read_text(path))
+    for i, pair in enumerate(pairs):
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(name, str) for name in pair)):
+            raise ValueError(f"{path}: entry {i} is {pair!r}; expected a pair of two name strings")
+    return tuple((a, b) for a, b in pairs)
 
 
 def _check_folder(folder: str | Path) -> Path:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from liger.data.files import data_file_exists, load_npy
 from liger.data.dataset import Dataset, Metric, Split
 from liger.data.wrench import read_class_names, split_records
 from liger.labels import from_paper
@@ -109,9 +110,9 @@ def load_tennis(folder: str | Path, *, block_size: int = TENNIS_BLOCK_SIZE, spli
     arrays = {}
     for name in ("train_L", "dev_L", "dev_Y"):
         path = folder / f"{name}.npy"
-        if not path.is_file():
+        if not data_file_exists(path):
             raise FileNotFoundError(f"{path} is missing; expected the tennis folder of the shared data (train_L, dev_L, dev_Y)")
-        arrays[name] = np.load(path, allow_pickle=False)
+        arrays[name] = load_npy(path)
     L_train, L_labeled = from_paper(arrays["train_L"]), from_paper(arrays["dev_L"])
     y_labeled = from_paper(arrays["dev_Y"])
     if (y_labeled < 0).any():

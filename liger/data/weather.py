@@ -45,6 +45,7 @@ from typing import Literal
 
 import numpy as np
 
+from liger.data.files import data_file_exists, open_text
 from liger.data.dataset import Dataset, Split
 from liger.labels import ABSTAIN
 from liger.lfs.apply import apply_lfs
@@ -260,9 +261,9 @@ def _read_folder(folder: str | Path) -> tuple[list[Tweet], list[dict[str, str]],
 
 def _read_csv(path: str | Path, required: set[str]) -> list[dict[str, str]]:
     path = Path(path)
-    if not path.is_file():
+    if not data_file_exists(path):
         raise FileNotFoundError(f"{path} is missing; expected a CrowdFlower weather CSV")
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open_text(path, newline="") as handle:
         reader = csv.DictReader(handle)
         missing = required - set(reader.fieldnames or ())
         if missing:

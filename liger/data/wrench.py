@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from liger.data.dataset import Dataset, Metric, Split
+from liger.data.files import data_file_exists, read_text
 
 _SPLIT_FILES = {"train": "train.json", "dev": "valid.json", "test": "test.json"}
 
@@ -19,9 +20,9 @@ _SPLIT_FILES = {"train": "train.json", "dev": "valid.json", "test": "test.json"}
 def read_class_names(folder: Path) -> tuple[str, ...]:
     """Class names in class-id order from a WRENCH folder's ``label.json``."""
     label_file = folder / "label.json"
-    if not label_file.is_file():
+    if not data_file_exists(label_file):
         raise FileNotFoundError(f"{label_file} is missing; expected a WRENCH label.json mapping class ids to names")
-    label_map = json.loads(label_file.read_text(encoding="utf-8"))
+    label_map = json.loads(read_text(label_file))
     return tuple(label_map[str(k)] for k in range(len(label_map)))
 
 
@@ -29,9 +30,9 @@ def split_records(folder: Path):
     """(split name, file path, {record id: record}) for train, dev (valid.json) and test, in that order."""
     for split_name, file_name in _SPLIT_FILES.items():
         path = folder / file_name
-        if not path.is_file():
+        if not data_file_exists(path):
             raise FileNotFoundError(f"{path} is missing; expected a WRENCH split file")
-        yield split_name, path, json.loads(path.read_text(encoding="utf-8"))
+        yield split_name, path, json.loads(read_text(path))
 
 
 def read_weak_labels(path: Path, records: dict) -> np.ndarray:

@@ -10,10 +10,12 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from liger.data.files import not_shipped_reason
 from liger.data.registry import require_path
 from liger.errors import ConfigError
 from liger.harness.config_check import with_group
-from liger.harness.tables import write_tables
+from liger.harness.tables import lost_rows, write_tables
+from liger.io import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -23,23 +25,31 @@ class AggregateRuns(Callback):
 
     ``table`` picks the layout (see ``liger.harness.tables.TABLES``); ``note`` is Markdown put above it.
     ``roots`` aggregates these folders instead of the sweep folder alone, so sweeps that share one table
-    (e.g. an honest one and a leaky one) each refresh it. While one of them is missing the table would
-    lack its columns: it is written into the sweep folder instead, and ``out`` is left as it is.
+    (e.g. an honest one and a leaky one) each refresh it. The table is written into the sweep folder, and
+    copied to ``out`` only when every root exists and it keeps every row and seed the table at ``out`` has
+    (a sweep run without a dataset, or with failed jobs, leaves the committed table as it is).
     """
 
     def __init__(self, out: str, table: str = "runs", note: str = "", roots: list[str] | None = None):
         self.out, self.table, self.note, self.roots = out, table, note, roots
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        roots = [Path(config.hydra.sweep.dir)] if not self.roots else [Path(r) for r in self.roots]
+        sweep = Path(config.hydra.sweep.dir)
+        roots = [sweep] if not self.roots else [Path(r) for r in self.roots]
         absent = [str(r) for r in roots if not r.is_dir()]
-        out = self.out
-        if absent:
-            out = str(Path(config.hydra.sweep.dir) / Path(self.out).name)
-            log.warning("the table %s also reads %s, which do not exist yet: written to %s instead (%s left as it is)",
-                        self.out, ", ".join(absent), out, self.out)
-        written = write_tables([r for r in roots if r.is_dir()], out, table=self.table, note=self.note)
+        # Always written into the sweep folder first; copied to `out` only when it loses nothing `out` has.
+        written = write_tables([r for r in roots if r.is_dir()], str(sweep / Path(self.out).name), table=self.table,
+                               note=self.note)
         log.info("aggregated %s into %s", ", ".join(str(r) for r in roots if r.is_dir()), ", ".join(str(p) for p in written))
+        lost = lost_rows(Path(f"{self.out}.csv"), written[0])
+        if absent or lost:
+            why = (f"it also reads {', '.join(absent)}, which do not exist yet" if absent else
+                   f"it lacks what the committed table has: {'; '.join(lost[:5])}" + (f" (and {len(lost) - 5} more)" if len(lost) > 5 else ""))
+            log.warning("%s left as it is: %s; the new table is in %s", self.out, why, sweep)
+            return
+        for path in written:
+            write_text_atomic(Path(f"{self.out}{path.suffix}"), path.read_text(encoding="utf-8"))
+        log.info("published %s", ", ".join(f"{self.out}{p.suffix}" for p in written))
 
 
 class SweepProgress(Callback):
@@ -97,7 +107,8 @@ def sweep_size(config: DictConfig) -> int:
 class Preflight(Callback):
     """Before a multirun's first job: every dataset and precomputed embedding it sweeps over can be found.
 
-    A dataset read from a data folder needs ``data_dir`` (or ``LIGER_DATA_DIR``) and its folder there; a
+    A dataset read from a data folder needs its folder under ``data_dir`` (the packaged copy unless
+    ``LIGER_DATA_DIR`` or ``data_dir=`` says otherwise; spouse is not shipped); a
     precomputed embedding needs its files. What is missing is printed, one line each, and the sweep stops
     with status 2 before any job runs.
     """
@@ -106,6 +117,11 @@ class Preflight(Callback):
         missing = missing_inputs(config)
         if missing:
             sys.stderr.write("liger-run: this multirun cannot start; missing:\n" + "".join(f"  - {m}\n" for m in missing))
+            swept = [str(name) for name in swept_values(config).get("dataset", [])]
+            rest = [name for name in swept if not any(m.startswith(f"dataset {name}:") for m in missing)]
+            if rest and len(rest) < len(swept):
+                sys.stderr.write(f"  to run the other datasets only, add hydra.sweeper.params.dataset={','.join(rest)} "
+                                 "(a table missing cells is written into the sweep folder, not results/)\n")
             raise SystemExit(2)
 
 
@@ -119,8 +135,8 @@ def missing_inputs(config: DictConfig) -> list[str]:
         try:
             path = require_path({"name": name, "path": dataset.get("path")})  # the loaders' own rule
         except ConfigError:
-            missing.append(f"dataset {name}: its data folder (set data_dir=/path/to/data, LIGER_DATA_DIR, or "
-                           f"dataset.path=...)")
+            reason = not_shipped_reason(dataset.get("path") or "")
+            missing.append(f"dataset {name}: {reason or 'its data folder (set data_dir=/path/to/data, LIGER_DATA_DIR, or dataset.path=...)'}")
             continue
         if not Path(path).exists():
             missing.append(f"dataset {name}: {path} does not exist")

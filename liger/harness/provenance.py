@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import liger
-from liger.io import file_sha256, folder_sha256
+from liger.data.files import content_sha256, folder_content_sha256, original_name
 
 #: The checkout this package runs from (a git work tree for an editable install).
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def code_version() -> str:
 
 
 def data_folder(params: dict[str, Any]) -> Path | None:
-    """The folder a dataset config reads: its ``path``, the packaged spam comments, or None (rendered, no files)."""
+    """The folder a dataset config reads: its ``path``, the spam comments (packaged unless given), or None (rendered, no files)."""
     if params.get("loader") == "spam":
         from liger.data.spam import packaged_csv_dir
 
@@ -45,5 +45,7 @@ def provenance(params: dict[str, Any]) -> dict:
     if folder is None:
         files = {}
     else:
-        files = folder_sha256(folder) if folder.is_dir() else {folder.name: file_sha256(folder)}
+        # Hashed by content under the original names: the packaged copy and a user's folder of the same
+        # files record the same data_files.
+        files = folder_content_sha256(folder) if folder.is_dir() else {original_name(folder): content_sha256(folder)}
     return {"code_version": code_version(), "data_folder": None if folder is None else str(folder), "data_files": files}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,29 @@ def write_tables(run_roots: list[str | Path], out: str | Path, *, table: str = "
         write_text_atomic(path, text)
         written.append(path)
     return written
+
+
+def lost_rows(committed_csv: Path, new_csv: Path) -> list[str]:
+    """The rows (dataset, embedding, method, tune_on) of ``committed_csv`` that ``new_csv`` lacks or has with
+    fewer seeds, one phrase each; [] when there is no committed table."""
+    if not committed_csv.is_file():
+        return []
+
+    def seeds(path: Path) -> dict[tuple, set[str]]:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return {tuple(row[k] for k in ROW_KEYS): set(row["seeds"].split()) for row in csv.DictReader(handle)}
+
+    new = seeds(new_csv)
+    lost = []
+    for key, committed in seeds(committed_csv).items():
+        missing = committed - new.get(key, set())
+        if missing:
+            lost.append(" ".join(key) + (" (all seeds)" if key not in new else f" (seeds {' '.join(sorted(missing))})"))
+    return lost
+
+
+#: The columns that name a row of an aggregated table.
+ROW_KEYS = ("dataset", "embedding", "method", "tune_on")
 
 
 def main(argv: list[str] | None = None) -> None:

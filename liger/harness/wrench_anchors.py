@@ -134,7 +134,7 @@ def render(recomputed: dict[str, dict[str, Recomputed]], harness: dict[str, dict
     lines = [
         "# WRENCH label-model anchors",
         "",
-        f"Written by `{command}` from `wrench/trec` and `wrench/sms` in the data folder (`LIGER_DATA_DIR`), loaded by "
+        f"Written by `{command}` from `wrench/trec` and `wrench/sms` in the data folder (the packaged copy unless `--data-dir` or `LIGER_DATA_DIR` names another), loaded by "
         "this package's loaders (dataset "
         "configs `trec` and `sms_wrench`). Published numbers: " + SOURCE + ". Test split, percent.",
         "",

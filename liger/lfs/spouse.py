@@ -17,8 +17,6 @@ its 2811-candidate dev set.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 from liger.labels import ABSTAIN
@@ -121,18 +119,6 @@ def distant_supervision_last_names_lf(known_spouses: Iterable[Sequence[str]]) ->
         return SPOUSE if differ and ((first, second) in pairs or (second, first) in pairs) else ABSTAIN
 
     return LabelingFunction("lf_distant_supervision_last_names", vote)
-
-
-def load_known_spouses(path: str | Path) -> tuple[tuple[str, str], ...]:
-    """The DBpedia known-spouse pairs: a JSON list of ``[name, name]`` pairs."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; expected the JSON list of known spouse name pairs")
-    pairs = json.loads(path.read_text(encoding="utf-8"))
-    for i, pair in enumerate(pairs):
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(name, str) for name in pair)):
-            raise ValueError(f"{path}: entry {i} is {pair!r}; expected a pair of two name strings")
-    return tuple((a, b) for a, b in pairs)
 
 
 def spouse_lfs(known_spouses: Iterable[Sequence[str]]) -> tuple[LabelingFunction, ...]:

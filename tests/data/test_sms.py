@@ -12,6 +12,7 @@ from liger.data.registry import load_dataset
 from liger.data.sms import load_sms
 from liger.labels import ABSTAIN
 from liger.lfs.sms import SMS_LFS, SMS_RULES, SPAM
+from liger.data.files import packaged_data_root, read_text
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 FILES = {"train": "train.json", "dev": "valid.json", "test": "test.json"}
@@ -20,7 +21,7 @@ SIZES = {"train": 4571, "dev": 500, "test": 500}
 
 def _records(folder, split):
     """(record id, record) pairs of a split file in file order, read without the loader."""
-    return list(json.loads((folder / FILES[split]).read_text(encoding="utf-8")).items())
+    return list(json.loads(read_text(folder / FILES[split])).items())
 
 
 def _dataset_config(name, *overrides):
@@ -39,16 +40,15 @@ def _spam_precision(L, y):
 
 
 @pytest.fixture(scope="module")
-def folder(shared_data):
-    return shared_data / "wrench" / "sms"
+def folder(data_dir):
+    return data_dir / "wrench" / "sms"
 
 
 @pytest.fixture(scope="module")
-def sms(shared_data):
-    return load_dataset(_dataset_config("sms", f"data_dir={shared_data}"), progress=False)
+def sms(data_dir):
+    return load_dataset(_dataset_config("sms", f"data_dir={data_dir}"), progress=False)
 
 
-@pytest.mark.shared_data
 def test_shapes_names_and_metric(sms):
     assert sms.name == "sms" and sms.metric == "f1" and sms.class_names == ("ham", "spam")
     assert sms.lf_names == tuple(name for name, _, _ in SMS_RULES) and sms.n_lfs == 73
@@ -57,7 +57,6 @@ def test_shapes_names_and_metric(sms):
     assert "rules applied as code" in sms.description
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", list(FILES))
 def test_rows_align_with_the_file(folder, sms, split):
     records = _records(folder, split)
@@ -75,7 +74,6 @@ def test_rows_align_with_the_file(folder, sms, split):
     np.testing.assert_array_equal(sms.extra["shipped_weak_labels"][split], [r["weak_labels"] for _, r in records])
 
 
-@pytest.mark.shared_data
 def test_train_votes_equal_the_shipped_ones_and_dev_test_do_not(sms):
     shipped = sms.extra["shipped_weak_labels"]
     agreement = {s: float(np.mean((sms[s].L == shipped[s]).all(axis=1))) for s in FILES}
@@ -84,7 +82,6 @@ def test_train_votes_equal_the_shipped_ones_and_dev_test_do_not(sms):
     assert agreement["dev"] < 0.6 and agreement["test"] < 0.6
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", ["dev", "test"])
 def test_spam_lfs_are_precise_on_dev_and_test(sms, split):
     shipped = sms.extra["shipped_weak_labels"][split]
@@ -96,7 +93,6 @@ def test_spam_lfs_are_precise_on_dev_and_test(sms, split):
     assert precision["shipped"] < 0.5  # the defect the new votes replace; if it passes, the data changed
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", ["dev", "test"])
 def test_firings_contain_their_keywords(sms, split):
     # Every word of a rule's slots appears in the texts it fires on; the shipped votes mostly fail this.
@@ -111,19 +107,24 @@ def test_firings_contain_their_keywords(sms, split):
     assert share["ours"] == 1.0 and share["shipped"] < 0.8
 
 
-@pytest.mark.shared_data
-def test_sms_wrench_keeps_the_shipped_votes(shared_data, folder, sms):
-    wrench = load_dataset(_dataset_config("sms_wrench", f"data_dir={shared_data}"), progress=False)
+def test_sms_wrench_keeps_the_shipped_votes(data_dir, folder, sms):
+    wrench = load_dataset(_dataset_config("sms_wrench", f"data_dir={data_dir}"), progress=False)
     assert wrench.name == "sms_wrench" and wrench.lf_names == tuple(f"lf_{j}" for j in range(73))
     for split in FILES:
         np.testing.assert_array_equal(wrench[split].L, [r["weak_labels"] for _, r in _records(folder, split)])
         assert wrench[split].texts == sms[split].texts and wrench[split].ids == sms[split].ids
 
 
-def test_config_without_data_dir_says_how_to_set_it(monkeypatch):
+def test_config_reads_the_packaged_copy_unless_told_otherwise(monkeypatch, tmp_path):
     monkeypatch.delenv("LIGER_DATA_DIR", raising=False)
+    assert _dataset_config("sms")["path"] == str(packaged_data_root() / "wrench" / "sms")
+    monkeypatch.setenv("LIGER_DATA_DIR", str(tmp_path))
+    assert _dataset_config("sms")["path"] == f"{tmp_path}/wrench/sms"
+
+
+def test_config_with_no_data_dir_says_how_to_set_it():
     with pytest.raises(ValueError, match="LIGER_DATA_DIR"):
-        load_dataset(_dataset_config("sms"), progress=False)
+        load_dataset(_dataset_config("sms", "data_dir=null"), progress=False)
 
 
 # --- synthetic folders --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 
 from liger.data.spam import CSV_NAMES, packaged_csv_dir, read_video, spam_split
 from liger.labels import to_paper
+from liger.data.files import load_npy, open_text, read_bytes
 
 # Published checksums of the UCI CSVs (../shared/data/SHA256SUMS, spam/uci_csv).
 UCI_SHA256 = {
@@ -26,7 +27,7 @@ def comments():
 
 @pytest.mark.parametrize("name", CSV_NAMES)
 def test_packaged_csv_checksum(name):
-    digest = hashlib.sha256((packaged_csv_dir() / name).read_bytes()).hexdigest()
+    digest = hashlib.sha256(read_bytes(packaged_csv_dir() / name)).hexdigest()
     assert digest == UCI_SHA256[name], f"{name} differs from the published UCI file"
 
 
@@ -59,10 +60,9 @@ def test_dataset_matches_comments(spam, comments):
         np.testing.assert_array_equal(spam[s].y, [c.label for c in comments[s]])
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", SPLITS)
-def test_rows_match_reference_split(shared_data, comments, split):
-    with open(shared_data / "spam" / "liger_split" / f"{split}.jsonl", encoding="utf-8") as handle:
+def test_rows_match_reference_split(data_dir, comments, split):
+    with open_text(data_dir / "spam" / "liger_split" / f"{split}.jsonl") as handle:
         reference = [json.loads(line) for line in handle]
     assert len(reference) == len(comments[split])
     for row, (comment, ref) in enumerate(zip(comments[split], reference)):
@@ -72,10 +72,9 @@ def test_rows_match_reference_split(shared_data, comments, split):
             assert comment.label == ref["label"], f"{split} row {row}"
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", ["dev", "test"])
-def test_gold_labels_match_official(shared_data, spam, split):
-    official = np.load(shared_data / "spam" / "liger_split" / f"{split}_Y_official.npy", allow_pickle=False)
+def test_gold_labels_match_official(data_dir, spam, split):
+    official = load_npy(data_dir / "spam" / "liger_split" / f"{split}_Y_official.npy")
     np.testing.assert_array_equal(to_paper(spam[split].y), official)
 
 

@@ -11,7 +11,8 @@ from omegaconf import OmegaConf
 from liger.data.registry import load_dataset
 from liger.data.spouse import CANDIDATE_TEXTS, SpouseCandidate, embedding_text, load_spouse, person_names, read_candidates, spouse_split
 from liger.lfs.apply import apply_lfs
-from liger.lfs.spouse import load_known_spouses, spouse_lfs
+from liger.data.spouse import load_known_spouses
+from liger.lfs.spouse import spouse_lfs
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 SPLITS = ("train", "dev", "test")

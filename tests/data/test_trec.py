@@ -9,6 +9,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from liger.data.registry import load_dataset
+from liger.data.files import read_text
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
@@ -19,26 +20,24 @@ def _dataset_config(*overrides):
     return OmegaConf.to_container(cfg.dataset, resolve=True)
 
 
-@pytest.mark.shared_data
-def test_trec_loads_through_the_registry(shared_data):
-    params = _dataset_config(f"data_dir={shared_data}")
+def test_trec_loads_through_the_registry(data_dir):
+    params = _dataset_config(f"data_dir={data_dir}")
     assert params["label_model"] == "dawid_skene"  # six classes: the binary triplet model does not apply
     trec = load_dataset(params, progress=False)
-    label_map = json.loads((shared_data / "wrench" / "trec" / "label.json").read_text(encoding="utf-8"))
+    label_map = json.loads(read_text(data_dir / "wrench" / "trec" / "label.json"))
     assert trec.name == "trec" and trec.metric == "accuracy"
     assert trec.n_classes == 6 and trec.class_names == tuple(label_map[str(k)] for k in range(6))
     assert trec.n_lfs == 68
     assert {s: len(trec[s]) for s in ("train", "dev", "test")} == {"train": 5033, "dev": 500, "test": 500}
     assert trec["train"].y is None
-    records = list(json.loads((shared_data / "wrench" / "trec" / "test.json").read_text(encoding="utf-8")).values())
+    records = list(json.loads(read_text(data_dir / "wrench" / "trec" / "test.json")).values())
     np.testing.assert_array_equal(trec["test"].y, [r["label"] for r in records])
     np.testing.assert_array_equal(trec["test"].L, [r["weak_labels"] for r in records])
 
 
-def test_trec_config_without_data_dir_says_how_to_set_it(monkeypatch):
-    monkeypatch.delenv("LIGER_DATA_DIR", raising=False)
+def test_trec_config_with_no_data_dir_says_how_to_set_it():
     with pytest.raises(ValueError, match="LIGER_DATA_DIR"):
-        load_dataset(_dataset_config(), progress=False)
+        load_dataset(_dataset_config("data_dir=null"), progress=False)
 
 
 def test_trec_missing_folder_is_named(tmp_path):

@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from liger.data.registry import load_dataset
 from liger.data.weather import GOLD_FILE, JUDGMENTS_FILE, load_weather, load_weather_crowd
+from liger.data.files import locate, open_text, read_text
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 SPLITS = ("train", "dev", "test")
@@ -18,9 +19,9 @@ SPLITS = ("train", "dev", "test")
 
 def _raw(folder):
     """Gold rows by tweet id and each (tweet, worker)'s answer, read straight from the CSVs."""
-    with open(folder / GOLD_FILE, encoding="utf-8", newline="") as handle:
+    with open_text(folder / GOLD_FILE, newline="") as handle:
         gold = {row["tweet_id"]: row for row in csv.DictReader(handle)}
-    with open(folder / JUDGMENTS_FILE, encoding="utf-8", newline="") as handle:
+    with open_text(folder / JUDGMENTS_FILE, newline="") as handle:
         answers = {(row["tweet_id"], row["worker_id"]): row["emotion"] for row in csv.DictReader(handle)}
     return gold, answers
 
@@ -35,8 +36,8 @@ def _tweet_id(row_id):
 
 
 @pytest.fixture(scope="module")
-def folder(shared_data):
-    return shared_data / "weather"
+def folder(data_dir):
+    return data_dir / "weather"
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +74,14 @@ def _pandas_tutorial(folder, revision):
     pd = pytest.importorskip("pandas")
     from textblob import TextBlob
 
-    gold = pd.read_csv(folder / GOLD_FILE).rename(
+    gold = pd.read_csv(locate(folder / GOLD_FILE)).rename(
         columns={"correct_category_conf": "is_the_category_correct_for_this_tweet:confidence", "tweet_body": "tweet_text"}
     )
     gold = gold.sort_values("_unit_id_")  # the tutorial's copy of the file is in this order
     confident = gold["is_the_category_correct_for_this_tweet:confidence"] == 1
     labeled = gold[confident & gold.sentiment.isin(["Positive", "Negative"])].sample(frac=1, random_state=123)
     dev, test, train = labeled[:50], labeled[50:100], labeled[100:]
-    crowd = pd.read_csv(folder / JUDGMENTS_FILE)
+    crowd = pd.read_csv(locate(folder / JUDGMENTS_FILE))
     crowd = crowd[crowd.tweet_id.isin(labeled.tweet_id)]
     if revision == "one_per_worker":
         crowd = crowd[crowd.emotion.isin(["Positive", "Negative"])]
@@ -110,7 +111,6 @@ def _pandas_tutorial(folder, revision):
     return splits, list(TEXTBLOB) + names
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_tutorial_equals_a_pandas_rebuild_of_the_tutorial(folder, tutorial, revision):
     expected, names = _pandas_tutorial(folder, revision)
@@ -123,7 +123,6 @@ def test_tutorial_equals_a_pandas_rebuild_of_the_tutorial(folder, tutorial, revi
         assert mismatched.size == 0, f"{split}: (row, LF) differ at {mismatched[:5].tolist()}"
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_tutorial_split_sizes_and_the_notebooks_first_dev_tweets(tutorial, revision):
     data = tutorial[revision]
@@ -133,7 +132,6 @@ def test_tutorial_split_sizes_and_the_notebooks_first_dev_tweets(tutorial, revis
     assert head == NOTEBOOK_DEV_HEAD
 
 
-@pytest.mark.shared_data
 def test_tutorial_reproduces_the_notebooks_lf_numbers(tutorial):
     """Numbers the two revisions' rendered notebooks print (LFAnalysis on their dev set)."""
     old, new = tutorial["positive_negative"], tutorial["one_per_worker"]
@@ -156,7 +154,6 @@ def test_tutorial_reproduces_the_notebooks_lf_numbers(tutorial):
         (1, 2), (0, 0), (2, 0), (10, 0), (3, 0), (5, 9), (6, 2)]
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_textblob_lfs_cover_every_tweet_of_every_split(tutorial, revision):
     data = tutorial[revision]
@@ -165,7 +162,6 @@ def test_textblob_lfs_cover_every_tweet_of_every_split(tutorial, revision):
         assert (data[split].L[:, :3] != -1).any(axis=1).all(), split
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_no_crowd_answer_where_the_tutorial_hides_it(tutorial, raw, revision):
     _, answers = raw
@@ -190,7 +186,6 @@ def test_no_crowd_answer_where_the_tutorial_hides_it(tutorial, raw, revision):
                 assert votes[i, j] == expected, (split, row_id, name, worker, answer)
 
 
-@pytest.mark.shared_data
 def test_both_variants_keep_the_same_tweets_texts_and_labels(tutorial, weather):
     def rows(data):
         return {i: (text, None if data[s].y is None else int(data[s].y[k]))
@@ -204,10 +199,9 @@ def test_both_variants_keep_the_same_tweets_texts_and_labels(tutorial, weather):
     assert set(tutorial["positive_negative"]["test"].ids) != set(weather["test"].ids)
 
 
-@pytest.mark.shared_data
-def test_tutorial_loads_through_its_config(shared_data, tutorial):
+def test_tutorial_loads_through_its_config(data_dir, tutorial):
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["dataset=weather", f"data_dir={shared_data}"])
+        cfg = compose(config_name="config", overrides=["dataset=weather", f"data_dir={data_dir}"])
     data = load_dataset(OmegaConf.to_container(cfg.dataset, resolve=True), progress=False)
     assert data.name == "weather" and data.lf_names == tutorial["positive_negative"].lf_names
     for split in SPLITS:
@@ -218,7 +212,6 @@ def test_tutorial_loads_through_its_config(shared_data, tutorial):
 # --- crowd-only variant (dataset=weather_crowd), shared data -------------------------------------
 
 
-@pytest.mark.shared_data
 def test_sizes_workers_and_classes(weather):
     assert {s: len(weather[s]) for s in SPLITS} == {"train": 187, "dev": 50, "test": 50}
     assert weather.n_lfs == 102 and weather.class_names == ("negative", "positive")
@@ -227,7 +220,6 @@ def test_sizes_workers_and_classes(weather):
     assert worker_ids == sorted(worker_ids)
 
 
-@pytest.mark.shared_data
 def test_rows_are_the_287_confident_positive_or_negative_tweets(weather, raw):
     gold, _ = raw
     expected = {t for t, row in gold.items() if row["sentiment"] in ("Positive", "Negative") and row["correct_category_conf"] == "1"}
@@ -236,7 +228,6 @@ def test_rows_are_the_287_confident_positive_or_negative_tweets(weather, raw):
     assert len(ids) == len(set(ids)) and set(ids) == expected
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", ["dev", "test"])
 def test_gold_labels_and_texts_match_the_gold_csv(weather, raw, split):
     gold, _ = raw
@@ -246,7 +237,6 @@ def test_gold_labels_and_texts_match_the_gold_csv(weather, raw, split):
     assert weather[split].texts == tuple(gold[t]["tweet_body"] for t in tweet_ids)
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", SPLITS)
 def test_every_vote_is_that_workers_answer(weather_all, raw, split):
     _, answers = raw
@@ -258,7 +248,6 @@ def test_every_vote_is_that_workers_answer(weather_all, raw, split):
             assert data.L[i, j] == mapping.get(answer, -1), (row_id, name, answer)
 
 
-@pytest.mark.shared_data
 def test_every_worker_judged_a_selected_tweet(weather_all, raw):
     _, answers = raw
     selected = {_tweet_id(i) for s in SPLITS for i in weather_all[s].ids}
@@ -266,7 +255,6 @@ def test_every_worker_judged_a_selected_tweet(weather_all, raw):
     assert sorted(judged, key=int) == [name.removeprefix("worker_") for name in weather_all.lf_names]
 
 
-@pytest.mark.shared_data
 def test_tutorial_hides_answers_on_half_of_train_and_dev_and_all_of_test(weather, weather_all):
     for split in SPLITS:
         assert weather[split].ids == weather_all[split].ids
@@ -280,7 +268,6 @@ def test_tutorial_hides_answers_on_half_of_train_and_dev_and_all_of_test(weather
         np.testing.assert_array_equal(np.flatnonzero(hidden), np.arange(expected_hidden))
 
 
-@pytest.mark.shared_data
 def test_split_is_deterministic_disjoint_and_seeded(folder, weather):
     again = load_weather_crowd(folder)
     for split in SPLITS:
@@ -294,10 +281,9 @@ def test_split_is_deterministic_disjoint_and_seeded(folder, weather):
     assert {s: len(bigger[s]) for s in SPLITS} == {"train": 127, "dev": 60, "test": 100}
 
 
-@pytest.mark.shared_data
-def test_loads_through_its_config(shared_data, weather):
+def test_loads_through_its_config(data_dir, weather):
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["dataset=weather_crowd", f"data_dir={shared_data}"])
+        cfg = compose(config_name="config", overrides=["dataset=weather_crowd", f"data_dir={data_dir}"])
     data = load_dataset(OmegaConf.to_container(cfg.dataset, resolve=True), progress=False)
     assert data.name == "weather_crowd" and data.metric == "accuracy"
     for split in SPLITS:
@@ -305,7 +291,6 @@ def test_loads_through_its_config(shared_data, weather):
         np.testing.assert_array_equal(data[split].L, weather[split].L)
 
 
-@pytest.mark.shared_data
 def test_crowd_split_permutes_the_tweets_in_our_files_order(weather, raw):
     gold, _ = raw  # dict in file order
     selected = [t for t, row in gold.items() if row["sentiment"] in ("Positive", "Negative") and row["correct_category_conf"] == "1"]
@@ -315,7 +300,6 @@ def test_crowd_split_permutes_the_tweets_in_our_files_order(weather, raw):
     assert [_tweet_id(i) for i in weather["train"].ids] == order[100:]
 
 
-@pytest.mark.shared_data
 def test_crowd_variant_says_what_it_is(weather):
     assert weather.name == "weather_crowd"
     assert "crowd-only (not the tutorial's LF set)" in weather.description
@@ -441,7 +425,7 @@ def test_bad_parameters_raise(tmp_path, kwargs, match):
 def _tiny_shuffled_units(folder):
     """The tiny folder with _unit_id_s out of file order, and answers from 12 workers on every tweet."""
     _tiny(folder)
-    gold_rows = list(csv.reader((folder / GOLD_FILE).read_text(encoding="utf-8").splitlines()))[1:]
+    gold_rows = list(csv.reader(read_text(folder / GOLD_FILE).splitlines()))[1:]
     units = {"11": 50, "12": 10, "13": 30, "14": 20, "15": 40, "16": 5, "17": 60}
     _write(folder / GOLD_FILE, GOLD_HEADER, [[units[r[3]]] + r[1:] for r in gold_rows])
     tweets = {"11": 'sunny, "great"', "12": "rain again", "15": "cold", "16": "warm", "17": "nice"}
@@ -488,7 +472,7 @@ def test_unknown_answer_raises(tmp_path):
 
 def test_non_integer_unit_id_raises(tmp_path):
     folder = _tiny(tmp_path / "w")
-    text = (folder / GOLD_FILE).read_text(encoding="utf-8").replace("\n2,", "\nunit-2,", 1)
+    text = read_text(folder / GOLD_FILE).replace("\n2,", "\nunit-2,", 1)
     (folder / GOLD_FILE).write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="line 3: _unit_id_ is 'unit-2'"):
         load_weather(folder, n_dev=1, n_test=1, progress=False)

@@ -6,24 +6,24 @@ import numpy as np
 import pytest
 
 from liger.data.wrench import load_wrench
+from liger.data.files import read_text
 
 FILES = {"train": "train.json", "dev": "valid.json", "test": "test.json"}
 
 
 def _records(path):
     """The split file's rows in file order, read without the loader."""
-    return list(json.loads(path.read_text(encoding="utf-8")).values())
+    return list(json.loads(read_text(path)).values())
 
 
 # --- shared data ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def spam_wrench(shared_data):
-    return load_wrench(shared_data / "spam" / "wrench")
+def spam_wrench(data_dir):
+    return load_wrench(data_dir / "spam" / "wrench")
 
 
-@pytest.mark.shared_data
 def test_spam_shapes_and_classes(spam_wrench):
     assert {s: len(spam_wrench[s]) for s in FILES} == {"train": 1586, "dev": 120, "test": 250}
     assert spam_wrench.n_lfs == 10 and all(spam_wrench[s].L.shape[1] == 10 for s in FILES)
@@ -31,17 +31,15 @@ def test_spam_shapes_and_classes(spam_wrench):
     assert spam_wrench.name == "wrench"
 
 
-@pytest.mark.shared_data
-def test_spam_train_gold_labels_dropped(shared_data, spam_wrench):
+def test_spam_train_gold_labels_dropped(data_dir, spam_wrench):
     # The file does carry train labels; the loader must not pass them on.
-    assert all(r["label"] in (0, 1) for r in _records(shared_data / "spam/wrench/train.json"))
+    assert all(r["label"] in (0, 1) for r in _records(data_dir / "spam/wrench/train.json"))
     assert spam_wrench["train"].y is None
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", ["train", "dev", "test"])
-def test_spam_matches_json(shared_data, spam_wrench, split):
-    records = _records(shared_data / "spam" / "wrench" / FILES[split])
+def test_spam_matches_json(data_dir, spam_wrench, split):
+    records = _records(data_dir / "spam" / "wrench" / FILES[split])
     data = spam_wrench[split]
     np.testing.assert_array_equal(data.L, np.array([r["weak_labels"] for r in records]))
     assert data.texts == tuple(r["data"]["text"] for r in records)
@@ -51,23 +49,21 @@ def test_spam_matches_json(shared_data, spam_wrench, split):
     assert len(set(data.ids)) == len(records)
 
 
-@pytest.mark.shared_data
-def test_sms_has_73_lfs(shared_data):
-    sms = load_wrench(shared_data / "wrench" / "sms", metric="f1")
+def test_sms_has_73_lfs(data_dir):
+    sms = load_wrench(data_dir / "wrench" / "sms", metric="f1")
     assert sms.n_lfs == 73 and sms.n_classes == 2 and sms.metric == "f1"
     assert {s: len(sms[s]) for s in FILES} == {"train": 4571, "dev": 500, "test": 500}
-    records = _records(shared_data / "wrench" / "sms" / "test.json")
+    records = _records(data_dir / "wrench" / "sms" / "test.json")
     np.testing.assert_array_equal(sms["test"].L, [r["weak_labels"] for r in records])
 
 
-@pytest.mark.shared_data
-def test_trec_has_6_classes(shared_data):
-    trec = load_wrench(shared_data / "wrench" / "trec", name="trec6")
-    label_map = json.loads((shared_data / "wrench" / "trec" / "label.json").read_text())
+def test_trec_has_6_classes(data_dir):
+    trec = load_wrench(data_dir / "wrench" / "trec", name="trec6")
+    label_map = json.loads(read_text(data_dir / "wrench" / "trec" / "label.json"))
     assert trec.n_classes == 6 and trec.class_names == tuple(label_map[str(k)] for k in range(6))
     assert trec.name == "trec6" and trec.n_lfs == 68
     assert {s: len(trec[s]) for s in FILES} == {"train": 5033, "dev": 500, "test": 500}
-    records = _records(shared_data / "wrench" / "trec" / "valid.json")
+    records = _records(data_dir / "wrench" / "trec" / "valid.json")
     np.testing.assert_array_equal(trec["dev"].y, [r["label"] for r in records])
     assert set(np.unique(trec["dev"].y)) <= set(range(6))
 
@@ -143,7 +139,7 @@ def test_missing_split_file_names_path(tmp_path, file_name):
 
 def test_uneven_weak_labels_raise(tmp_path):
     folder = _write_folder(tmp_path / "tiny")
-    records = json.loads((folder / "valid.json").read_text())
+    records = json.loads(read_text(folder / "valid.json"))
     records["1"]["weak_labels"] = [1, 1, 0]
     (folder / "valid.json").write_text(json.dumps(records))
     with pytest.raises(ValueError, match=rf"{folder / 'valid.json'}: weak_labels have uneven lengths"):
@@ -152,7 +148,7 @@ def test_uneven_weak_labels_raise(tmp_path):
 
 def test_lf_count_differs_between_splits_raises(tmp_path):
     folder = _write_folder(tmp_path / "tiny")
-    records = {k: {**r, "weak_labels": r["weak_labels"] + [0]} for k, r in json.loads((folder / "test.json").read_text()).items()}
+    records = {k: {**r, "weak_labels": r["weak_labels"] + [0]} for k, r in json.loads(read_text(folder / "test.json")).items()}
     (folder / "test.json").write_text(json.dumps(records))
     with pytest.raises(ValueError, match=r"'test'.*3 columns; expected 2"):
         load_wrench(folder)
@@ -162,3 +158,23 @@ def test_vote_out_of_range_raises(tmp_path):
     folder = _write_folder(tmp_path / "tiny", labels={"0": "NEG", "1": "POS"})  # votes of 2 are now invalid
     with pytest.raises(ValueError, match=r"value 2"):
         load_wrench(folder)
+
+
+def test_any_wrench_folder_loads_through_dataset_wrench(data_dir):
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from liger.data.registry import load_dataset
+    from liger.harness.config_check import CONF_DIR
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["dataset=wrench", f"dataset.path={data_dir / 'spam' / 'wrench'}",
+                                                       "dataset.name=youtube"])
+    dataset = load_dataset(OmegaConf.to_container(cfg.dataset, resolve=True), progress=False)
+    direct = load_wrench(data_dir / "spam" / "wrench")
+    assert dataset.name == "youtube" and dataset.n_lfs == 10
+    np.testing.assert_array_equal(dataset["test"].L, direct["test"].L)
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["dataset=wrench"])
+    with pytest.raises(ValueError, match=r"dataset 'wrench' needs its data folder \(dataset.path is None\)"):
+        load_dataset(OmegaConf.to_container(cfg.dataset, resolve=True), progress=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -82,3 +83,28 @@ def test_a_shared_table_is_not_replaced_while_one_of_its_sweeps_is_missing(tmp_p
     assert "liger" in (sweep / "table.md").read_text()
     AggregateRuns(out=str(tmp_path / "results" / "table"), roots=[str(honest)]).on_multirun_end(config)
     assert "liger" in committed.read_text()  # every root present: the shared table is refreshed
+
+
+def test_a_table_that_would_lose_rows_or_seeds_is_not_published(tmp_path):
+    from omegaconf import OmegaConf
+
+    from liger.harness.callbacks import AggregateRuns
+
+    full, sweep, out = tmp_path / "full", tmp_path / "sweep", tmp_path / "results" / "table"
+    write_runs(full, [fake_metrics(method, s, 0.8) for method in ("liger", "majority_vote") for s in range(2)])
+    sweep.mkdir()
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}})
+    AggregateRuns(out=str(out), roots=[str(full)]).on_multirun_end(config)
+    committed = (tmp_path / "results" / "table.csv").read_text()
+    assert "majority_vote" in committed  # nothing to lose: published
+    # A rerun without one method, then one with a seed missing: the committed table stays as it is.
+    for partial in ([fake_metrics("liger", s, 0.7) for s in range(2)], [fake_metrics(m, 0, 0.7) for m in ("liger", "majority_vote")]):
+        shutil.rmtree(full)
+        write_runs(full, partial)
+        AggregateRuns(out=str(out), roots=[str(full)]).on_multirun_end(config)
+        assert (tmp_path / "results" / "table.csv").read_text() == committed
+        assert (sweep / "table.csv").read_text() != committed  # the new table is kept in the sweep folder
+    from liger.harness.tables import lost_rows
+
+    assert lost_rows(tmp_path / "results" / "table.csv", sweep / "table.csv") == ["spam minilm liger dev (seeds 1)",
+                                                                                  "spam minilm majority_vote dev (seeds 1)"]

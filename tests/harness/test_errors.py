@@ -25,23 +25,34 @@ def liger_run(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedPro
 
 
 def test_a_config_error_is_one_line_and_status_2(tmp_path):
-    done = liger_run("dataset=sms", f"hydra.run.dir={tmp_path / 'run'}", tmp_path=tmp_path)
+    done = liger_run("dataset=sms", "data_dir=null", f"hydra.run.dir={tmp_path / 'run'}", tmp_path=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines == ["liger-run: error: dataset 'sms' needs its data folder (dataset.path is 'None/wrench/sms'); "
-                     "set data_dir=/path/to/shared/data, the LIGER_DATA_DIR environment variable, or dataset.path=..."]
-    full = liger_run("dataset=sms", f"hydra.run.dir={tmp_path / 'run2'}", tmp_path=tmp_path, HYDRA_FULL_ERROR="1")
+                     "set data_dir=/path/to/data, the LIGER_DATA_DIR environment variable, or dataset.path=..."]
+    full = liger_run("dataset=sms", "data_dir=null", f"hydra.run.dir={tmp_path / 'run2'}", tmp_path=tmp_path,
+                     HYDRA_FULL_ERROR="1")
     assert full.returncode != 0 and "Traceback" in full.stderr and "ConfigError" in full.stderr
+
+
+def test_a_dataset_the_package_does_not_ship_says_why_and_where_to_get_it(tmp_path):
+    done = liger_run("dataset=spouse", f"hydra.run.dir={tmp_path / 'run'}", tmp_path=tmp_path)
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("liger-run: error: dataset 'spouse': spouse is not shipped with the package: ")
+    assert "Signal Media" in line and "liger/data/resources/README.md" in line
 
 
 def test_a_multirun_names_what_is_missing_before_its_first_job(tmp_path):
     sweep = tmp_path / "sweep"
-    done = liger_run("-m", "dataset=spam,sms,trec", "method=majority_vote", "embedding=none", f"hydra.sweep.dir={sweep}",
+    done = liger_run("-m", "dataset=spam,spouse,trec", "method=majority_vote", "embedding=none", f"hydra.sweep.dir={sweep}",
                      tmp_path=tmp_path)
     assert done.returncode == 2
     assert "this multirun cannot start; missing:" in done.stderr
-    assert "dataset sms: its data folder" in done.stderr and "dataset trec: its data folder" in done.stderr
-    assert "spam" not in done.stderr.split("missing:")[1]  # spam ships with the package
+    missing = done.stderr.split("missing:")[1]
+    assert "dataset spouse: spouse is not shipped with the package" in missing
+    assert "spam" not in missing.split("to run")[0] and "trec" not in missing.split("to run")[0]  # both ship
+    assert "to run the other datasets only, add hydra.sweeper.params.dataset=spam,trec" in missing
     assert not list(sweep.rglob("metrics.json")) and "Traceback" not in done.stderr
 
 

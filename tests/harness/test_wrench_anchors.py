@@ -20,11 +20,10 @@ def load_config(config: str, data_dir) -> object:
 
 
 @pytest.fixture(scope="module")
-def recomputed(shared_data):
-    return {name: recompute(load_config(config, shared_data)) for name, config in CONFIGS.items()}
+def recomputed(data_dir):
+    return {name: recompute(load_config(config, data_dir)) for name, config in CONFIGS.items()}
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("published", [p for p in PUBLISHED if p.not_recomputed is None],
                          ids=lambda p: f"{p.dataset}-{p.model}")
 def test_recomputed_within_half_a_point_of_published(recomputed, published):
@@ -32,7 +31,6 @@ def test_recomputed_within_half_a_point_of_published(recomputed, published):
     assert abs(got.wrench_rule - published.value) <= TOLERANCE, (published, got)
 
 
-@pytest.mark.shared_data
 def test_every_recomputable_anchor_is_checked(recomputed):
     checked = {(p.dataset, p.model) for p in PUBLISHED if p.not_recomputed is None}
     assert checked == {(name, model) for name in CONFIGS for model in RECOMPUTED}
@@ -57,15 +55,14 @@ def test_vanishing_rows_are_those_below_the_floor_under_every_class():
     np.testing.assert_array_equal(vanishing_rows(model, L), [True, False, True, False])
 
 
-@pytest.mark.shared_data
-def test_command_writes_the_file(shared_data, tmp_path):
+def test_command_writes_the_file(data_dir, tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("wrench_anchors_script", CONF_DIR.parent / "scripts" / "wrench_anchors.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     out = tmp_path / "anchors.md"
-    assert script.main(["--data-dir", str(shared_data), "--skip-snorkel", "--out", str(out)]) == 0
+    assert script.main(["--data-dir", str(data_dir), "--skip-snorkel", "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "| TREC (`trec`) | accuracy | MV | 60.80 |" in text and "| SMS (`sms_wrench`) | F1 (positive class) | DS | 4.94 |" in text
     assert "Weaker Than You Think" in text and "not recomputed" in text

@@ -9,13 +9,14 @@ import pytest
 from liger.labels import ABSTAIN
 from liger.lfs.apply import apply_lfs
 from liger.lfs.sms import HAM, SMS_LFS, SMS_RULES, SPAM, regex_lf, rule_regex
+from liger.data.files import read_text
 
 LF = {lf.name: lf for lf in SMS_LFS}
 SPLIT_FILES = ("train.json", "valid.json", "test.json")
 
 
-def _records(shared_data, file_name):
-    return list(json.loads((shared_data / "wrench" / "sms" / file_name).read_text(encoding="utf-8")).values())
+def _records(data_dir, file_name):
+    return list(json.loads(read_text(data_dir / "wrench" / "sms" / file_name)).values())
 
 
 def test_rule_table():
@@ -31,13 +32,12 @@ def test_rule_table():
 
 
 @pytest.fixture(scope="module")
-def train(shared_data):
-    records = _records(shared_data, "train.json")
+def train(data_dir):
+    records = _records(data_dir, "train.json")
     texts = [r["data"]["text"] for r in records]
     return texts, np.array([r["weak_labels"] for r in records]), apply_lfs(SMS_LFS, texts, progress=False)
 
 
-@pytest.mark.shared_data
 def test_train_votes_reproduced(train):
     _, shipped, ours = train
     row_agreement = float(np.mean((ours == shipped).all(axis=1)))
@@ -49,7 +49,6 @@ def test_train_votes_reproduced(train):
     assert row_agreement >= 0.98, f"only {row_agreement:.4f} of train rows agree; LFs that disagree: {failing}"
 
 
-@pytest.mark.shared_data
 def test_column_polarity_matches_shipped(train):
     _, shipped, _ = train
     for j, (name, label, _) in enumerate(SMS_RULES):
@@ -57,11 +56,10 @@ def test_column_polarity_matches_shipped(train):
         assert votes == {label}, f"shipped column {j} votes {sorted(votes)}; rule {name} votes {label}"
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("file_name", SPLIT_FILES)
-def test_keyword_filter_never_changes_a_vote(shared_data, file_name):
+def test_keyword_filter_never_changes_a_vote(data_dir, file_name):
     # The LFs skip the regex when a slot's words are absent; the plain regex is the reference.
-    texts = [r["data"]["text"] for r in _records(shared_data, file_name)] + list(HANDWRITTEN)
+    texts = [r["data"]["text"] for r in _records(data_dir, file_name)] + list(HANDWRITTEN)
     for lf, (name, label, rule) in zip(SMS_LFS, SMS_RULES):
         pattern = re.compile(rule_regex(rule))
         reference = [label if pattern.search(t.strip().lower()) else ABSTAIN for t in texts]

@@ -5,6 +5,7 @@ import liger.lfs.spam as spam_lfs
 from liger.labels import ABSTAIN, to_paper
 from liger.lfs.apply import LabelingFunction, apply_lfs, labeling_function
 from liger.lfs.spam import HAM, SPAM, SPAM_LFS
+from liger.data.files import load_npy
 
 LF = {lf.name: lf for lf in SPAM_LFS}
 PERSON_COLUMN = 7
@@ -12,8 +13,8 @@ EXACT_COLUMNS = [j for j in range(10) if j != PERSON_COLUMN]
 SPLITS = ("train", "dev", "test")
 
 
-def _official(shared_data, split):
-    return np.load(shared_data / "spam" / "liger_split" / f"{split}_L_official.npy", allow_pickle=False)
+def _official(data_dir, split):
+    return load_npy(data_dir / "spam" / "liger_split" / f"{split}_L_official.npy")
 
 
 def test_column_order_matches_reference():
@@ -24,21 +25,19 @@ def test_column_order_matches_reference():
     ]
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("column", EXACT_COLUMNS)
 @pytest.mark.parametrize("split", SPLITS)
-def test_lf_column_equals_official(shared_data, spam, split, column):
-    official = _official(shared_data, split)[:, column]
+def test_lf_column_equals_official(data_dir, spam, split, column):
+    official = _official(data_dir, split)[:, column]
     ours = to_paper(spam[split].L[:, column])
     mismatched = np.flatnonzero(ours != official)
     assert mismatched.size == 0, f"LF {SPAM_LFS[column].name} differs on {split} rows {mismatched[:10].tolist()}"
 
 
-@pytest.mark.shared_data
 @pytest.mark.parametrize("split", SPLITS)
-def test_person_name_agreement(shared_data, spam, split):
+def test_person_name_agreement(data_dir, spam, split):
     # has_person_name substitutes spaCy NER, so it only has to agree mostly (0.932/0.86/0.884 measured).
-    official = _official(shared_data, split)[:, PERSON_COLUMN]
+    official = _official(data_dir, split)[:, PERSON_COLUMN]
     agreement = float(np.mean(to_paper(spam[split].L[:, PERSON_COLUMN]) == official))
     print(f"has_person_name agreement on {split}: {agreement:.3f}")
     assert agreement >= 0.85, f"has_person_name agrees with spaCy on only {agreement:.3f} of {split}"

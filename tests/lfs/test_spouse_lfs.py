@@ -9,7 +9,8 @@ import pytest
 from liger.data.spouse import read_candidates
 from liger.labels import ABSTAIN
 from liger.lfs.apply import apply_lfs
-from liger.lfs.spouse import NOT_SPOUSE, SPOUSE, load_known_spouses, spouse_lfs
+from liger.data.spouse import load_known_spouses
+from liger.lfs.spouse import NOT_SPOUSE, SPOUSE, spouse_lfs
 
 KNOWN = (("Barack Obama", "Michelle Obama"), ("Tom Hanks", "Rita Wilson"), ("Joan Burton", "Roland Burton"), ("Cher", "Sonny Bono"))
 LF = {lf.name: lf for lf in spouse_lfs(KNOWN)}

@@ -29,9 +29,8 @@ def test_rendered_video_config_reaches_the_renderer():
     assert dataset.extra["render"]["size"] == 16
 
 
-@pytest.mark.shared_data
-def test_tennis_config_reaches_the_loader(shared_data):
-    cfg = composed("dataset=tennis", f"data_dir={shared_data}")
+def test_tennis_config_reaches_the_loader(data_dir):
+    cfg = composed("dataset=tennis", f"data_dir={data_dir}")
     dataset = load_dataset(OmegaConf.to_container(cfg.dataset, resolve=True), progress=False)
     assert (len(dataset["dev"]), len(dataset["test"])) == (350, 396)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from liger.data.video import FrameIndex, contiguous_blocks, frame_index, load_tennis, load_wrench_video
+from liger.data.files import load_npy, read_text
 
 
 def test_frame_index_refuses_repeats_and_mismatched_lengths():
@@ -33,11 +34,10 @@ def test_blocks_are_whole_and_never_interleaved(n_rows, block_size, seed):
     np.testing.assert_array_equal(contiguous_blocks(n_rows, block_size, seed)[0], dev)  # seeded
 
 
-@pytest.mark.shared_data
-def test_tennis_maps_paper_votes_and_keeps_video_order(shared_data):
-    folder = shared_data / "tennis"
+def test_tennis_maps_paper_votes_and_keeps_video_order(data_dir):
+    folder = data_dir / "tennis"
     dataset = load_tennis(folder)
-    raw_train, raw_dev, raw_y = (np.load(folder / f"{n}.npy") for n in ("train_L", "dev_L", "dev_Y"))
+    raw_train, raw_dev, raw_y = (load_npy(folder / f"{n}.npy") for n in ("train_L", "dev_L", "dev_Y"))
     # +1 -> 1 (rally), -1 -> 0, 0 -> -1 (abstain), read off the files directly.
     expected = np.select([raw_train == 1, raw_train == -1], [1, 0], -1)
     np.testing.assert_array_equal(dataset["train"].L, expected)
@@ -97,7 +97,7 @@ def test_wrench_video_sequences_from_a_data_field(tmp_path):
 
 def test_wrench_video_errors_name_the_problem(tmp_path):
     write_wrench_video(tmp_path / "bad", np.random.default_rng(2))
-    records = json.loads((tmp_path / "bad" / "test.json").read_text())
+    records = json.loads(read_text(tmp_path / "bad" / "test.json"))
     records["100"]["data"]["feature"] = [1.0]
     (tmp_path / "bad" / "test.json").write_text(json.dumps(records))
     with pytest.raises(ValueError, match=r"test.json: data.feature has lengths \[1, 4\]"):

@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from liger.analysis.lf_summary import format_table
 from liger.data.arrays import load_array
 from liger.data.dataset import Dataset
+from liger.data.files import data_file_exists, not_shipped_reason, open_text
 from liger.harness.figures import new_figure
 from liger.io import finite_or_none, write_json_atomic, write_text_atomic
 from liger.labels import from_paper
@@ -192,8 +193,8 @@ def paper_ada_embeddings(cfg: DictConfig, dataset: Dataset, splits: list[str]) -
     parts = []
     for split in splits:
         path = folder / f"{split}_ada_embeddings.npy"
-        if not path.is_file():
-            return f"{path} does not exist"
+        if not data_file_exists(path):
+            return not_shipped_reason(path) or f"{path} does not exist"
         E = load_array(path)
         check_alignment(folder, split, dataset, n_embedding_rows=E.shape[0] if E.ndim else -1)
         parts.append(E)
@@ -212,8 +213,8 @@ def check_alignment(folder: Path, split: str, dataset: Dataset, *, n_embedding_r
         raise ValueError(f"{where}: {split}_Y_official.npy disagrees with the loader's {split} labels at {bad}; "
                          "the ada rows are not aligned with the dataset's rows")
     texts_file = folder / f"{split}.jsonl"
-    if texts_file.is_file() and rows.texts is not None:
-        with open(texts_file, encoding="utf-8") as handle:
+    if data_file_exists(texts_file) and rows.texts is not None:
+        with open_text(texts_file) as handle:
             texts = tuple(json.loads(line)["text"] for line in handle if line.strip())
         if texts != rows.texts:
             first = next((i for i, (a, b) in enumerate(zip(texts, rows.texts)) if a != b), min(len(texts), len(rows.texts)))
