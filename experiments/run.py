@@ -28,6 +28,7 @@ TASKS = {
     "smoothness_lift": "liger.studies.smoothness_lift.study:run",
     "combine_embeddings": "liger.studies.combine_embeddings.study:run",
     "embedding_ranking": "liger.studies.embedding_ranking.study:run",
+    "label_budget": "liger.studies.label_budget.study:run",
 }
 
 

@@ -39,6 +39,7 @@ STEPS = [
     ("combine_embeddings", "liger-run experiment=combine_embeddings", "combine_embeddings.*"),
     ("smoothness_lift", "liger-run experiment=smoothness_lift", "smoothness_lift.*, spouse_prompts.*"),
     ("embedding_ranking", "liger-run experiment=embedding_ranking", "embedding_ranking*"),
+    ("label_budget", "liger-run experiment=label_budget", "label_budget.{csv,md}, figures/label_budget_*"),
     ("audit", "liger-audit dataset=all audit.embeddings=true", "data_audit.md, data_audit/"),
     ("wrench_anchors", f"{PYTHON} scripts/wrench_anchors.py", "wrench_anchors.md"),
     ("threshold_selection", f"{PYTHON} scripts/compare_threshold_selection.py dataset=spam embedding=minilm "

@@ -26,8 +26,10 @@ def load_rendered_video(cfg: RenderConfig | None = None, *, progress: bool = Fal
             ids += [f"seq{index:03d}:f{t:03d}" for t in range(cfg.n_frames)]
             sequence += [f"seq{index:03d}"] * cfg.n_frames
             frame.append(np.arange(cfg.n_frames))
+        # A sequence's frames are near-copies of each other: cross-validation within a split keeps each
+        # sequence in one fold (Split.groups), or it would score frames by their neighbours in the same shot.
         splits[name] = Split(name, np.concatenate(L), ids=tuple(ids), y=None if name == "train" else np.concatenate(y),
-                             texts=tuple(texts))
+                             texts=tuple(texts), groups=None if name == "train" else tuple(sequence))
         frames[name] = FrameIndex(np.array(sequence), np.concatenate(frame))
     split_sizes = {k: len(v) for k, v in sequence_split(cfg).items()}
     return Dataset(

@@ -310,14 +310,13 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
         # The hand labels are the training set: each dev row is scored by the fold model that left it out,
         # and the grid and threshold are chosen on those out-of-fold probabilities.
         E_fit, y_fit = embeddings[tune_on], tune.y
-        folds = stratified_folds(y_fit, n_folds=5, seed=seed, groups=tune.groups)
-        out_of_fold = [out_of_fold_probabilities(lambda E, y, v=value: fit(E, y, v), probabilities, E_fit, y_fit, folds)
-                       for value in values]
-        choice, table = choose_decision(metric, y_fit, out_of_fold, thresholds=thresholds)
+        fold_sets = [stratified_folds(y_fit, n_folds=5, seed=seed, groups=tune.groups)]
+        choice, table, out_of_fold = choose_by_cross_validation(fit, probabilities, values, E_fit, y_fit, fold_sets,
+                                                                metric=metric, thresholds=thresholds)
         model, score_key = fit(E_fit, y_fit, grid[choice.index]), f"{tune_on}_cv_{metric}"
         cv_predictions = decide(out_of_fold[choice.index], choice.threshold)
         hparams = {"supervision": "full", "train_points": int(len(y_fit)),
-                   f"{tune_on}_metrics": f"{len(folds)}-fold cross-validated predictions ({tune_on} labels train the model)"}
+                   f"{tune_on}_metrics": f"{len(fold_sets[0])}-fold cross-validated predictions ({tune_on} labels train the model)"}
     else:
         raise ValueError(f"method.supervision is {supervision!r}; expected 'weak' or 'full'")
     hparams = {head.param: grid[choice.index], **options, **hparams, "decision_rule": _rule_name(choice.threshold),
@@ -334,6 +333,21 @@ def _fit_embedding_classifier(method, dataset, embeddings, *, seed, tune_on, pro
 
 def _rule_name(threshold: float | None) -> str:
     return "argmax (more than 2 classes)" if threshold is None else "threshold on P(class 1)"
+
+
+def choose_by_cross_validation(fit, probabilities, grid, E: np.ndarray, y: np.ndarray, fold_sets: list[list[np.ndarray]], *,
+                               metric: str, thresholds):
+    """(choice, table, out-of-fold probabilities per grid value) of a head trained on the labelled rows (E, y).
+
+    Each grid value's out-of-fold probabilities are computed on every fold set (repeated k-fold) and pooled:
+    the value and decision threshold chosen are those with the best metric over the pooled predictions.
+    The probabilities returned are the first fold set's, one row per labelled row.
+    """
+    pooled = [[out_of_fold_probabilities(lambda E_, y_, v=value: fit(E_, y_, v), probabilities, E, y, folds)
+               for folds in fold_sets] for value in grid]
+    choice, table = choose_decision(metric, np.tile(y, len(fold_sets)), [np.concatenate(sets) for sets in pooled],
+                                    thresholds=thresholds)
+    return choice, table, [sets[0] for sets in pooled]
 
 
 def out_of_fold_probabilities(fit, probabilities, E: np.ndarray, y: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:

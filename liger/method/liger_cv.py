@@ -30,6 +30,11 @@ from liger.method.sweep_memo import GLOBAL_LABEL_MODELS, PARTITIONS, content_key
 from liger.method.tuning import cross_validated_metric, stratified_folds
 
 
+def repeat_seed(random_state: int, repeat: int) -> int:
+    """The seed of fold set ``repeat`` of a repeated k-fold; the first is ``random_state`` itself."""
+    return int(random_state) + 7919 * repeat
+
+
 class LigerCV(FittedEstimator):
     """Liger whose parts, extension level and label-model setting are chosen on labelled points.
 
@@ -43,6 +48,7 @@ class LigerCV(FittedEstimator):
     min_part_size, metric, n_classes, n_init : as for ``Liger``.
     cv : folds of the stratified k-fold CV that scores each configuration on the labelled points
         (fewer when the rarest class has fewer members), or None to score in sample.
+    cv_repeats : repeated k-fold: the CV score is the mean over this many fold sets, each seeded anew.
     in_sample : also score every configuration in sample (tuning each on all labelled points, kept in
         ``estimators_``); False skips that work where only the CV score is read (``cv`` must be set).
     random_state : seeds the k-means partitions and the folds.
@@ -71,6 +77,7 @@ class LigerCV(FittedEstimator):
         n_classes: int = 2,
         n_init: int = 10,
         cv: int | None = 5,
+        cv_repeats: int = 1,
         in_sample: bool = True,
         random_state: int = 0,
         progress: bool = False,
@@ -85,6 +92,7 @@ class LigerCV(FittedEstimator):
         self.n_classes = n_classes
         self.n_init = n_init
         self.cv = cv
+        self.cv_repeats = cv_repeats
         self.in_sample = in_sample
         self.random_state = random_state
         self.progress = progress
@@ -155,8 +163,12 @@ class LigerCV(FittedEstimator):
                                                    n_classes=self.n_classes)
         if not self.in_sample and folds is None and self.cv is None:
             raise ValueError("in_sample is False and cv is None: no score would choose; set cv or in_sample")
+        fold_sets = None if folds is None else [folds]
         if folds is None and self.cv is not None:
-            folds = stratified_folds(y, n_folds=int(self.cv), seed=self.random_state, groups=groups)
+            if int(self.cv_repeats) < 1:
+                raise ValueError(f"cv_repeats is {self.cv_repeats!r}; expected an integer >= 1")
+            fold_sets = [stratified_folds(y, n_folds=int(self.cv), seed=repeat_seed(self.random_state, r), groups=groups)
+                         for r in range(int(self.cv_repeats))]
         results = {"params": [], "in_sample_score": [], "cv_score": []}
         level_votes = lambda params: votes[None] if extends else votes[params["extension_level"]]  # noqa: E731
         estimators, best = [], None
@@ -167,7 +179,8 @@ class LigerCV(FittedEstimator):
                 estimators.append(fitted.with_dev_balance(L_level, E, y, neighbours))
                 in_sample = metric_value(self.metric, y, estimators[-1].predict(L_level, E, neighbours=neighbours),
                                          n_classes=self.n_classes)
-            cv = None if folds is None else cross_validated_metric(fitted, L_level, E, y, neighbours, folds, self.metric)
+            cv = None if fold_sets is None else float(np.mean(
+                [cross_validated_metric(fitted, L_level, E, y, neighbours, f, self.metric) for f in fold_sets]))
             for key, value in (("params", params), ("in_sample_score", in_sample), ("cv_score", cv)):
                 results[key].append(value)
             value = in_sample if cv is None else cv

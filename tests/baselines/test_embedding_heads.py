@@ -117,3 +117,23 @@ def test_a_head_without_a_grid_is_named():
     with pytest.raises(ValueError, match="method 'fs_logreg' has no C grid"):
         fit_and_score({"name": "fs_logreg", "kind": "logreg", "supervision": "full"}, dataset, embeddings, seed=0,
                       progress=False)
+
+
+def test_repeated_folds_pool_every_fold_set_s_out_of_fold_predictions():
+    from liger.baselines.heads import fit_logreg
+    from liger.harness.methods import choose_by_cross_validation, out_of_fold_probabilities
+    from liger.method.tuning import stratified_folds
+
+    rng = np.random.default_rng(0)
+    E, y = rng.standard_normal((60, 4)), rng.integers(0, 2, size=60)
+    E[:, 0] += 1.5 * y
+    fit = lambda E_, y_, C: fit_logreg(E_, y_, C=C, n_classes=2, random_state=0)  # noqa: E731
+    probabilities = lambda model, E_: model.predict_proba(E_)  # noqa: E731
+    fold_sets = [stratified_folds(y, n_folds=4, seed=s) for s in (0, 1)]
+    choice, table, first = choose_by_cross_validation(fit, probabilities, [0.01, 1.0], E, y, fold_sets, metric="accuracy",
+                                                      thresholds=THRESHOLD_GRID)
+    pooled = [np.concatenate([out_of_fold_probabilities(lambda a, b, C=C: fit(a, b, C), probabilities, E, y, f)
+                              for f in fold_sets]) for C in (0.01, 1.0)]
+    expected, expected_table = choose_decision("accuracy", np.tile(y, 2), pooled, thresholds=THRESHOLD_GRID)
+    assert (choice, table) == (expected, expected_table)
+    np.testing.assert_array_equal(first[1], pooled[1][:60])  # the first fold set's rows, one per labelled row

@@ -149,3 +149,22 @@ def test_without_in_sample_scores_the_choice_and_the_chosen_model_are_the_same(t
         getattr(lean, "estimators_")  # noqa: B009 (the read is the test)
     with pytest.raises(ValueError, match="no score would choose"):
         LigerCV(cv=None, in_sample=False).fit(train.L, train.E, L_dev=dev.L, E_dev=dev.E, y_dev=dev.y)
+
+
+def test_repeated_cross_validation_scores_the_mean_over_fold_sets_seeded_anew(task):
+    from liger.method.liger_cv import repeat_seed
+
+    train, dev, _ = task
+    search = LigerCV(PARTS, LEVELS, min_part_size=10, cv=3, cv_repeats=3, in_sample=False, random_state=1).fit(
+        train.L, train.E, L_dev=dev.L, E_dev=dev.E, y_dev=dev.y)
+    fold_sets = [stratified_folds(dev.y, n_folds=3, seed=repeat_seed(1, r)) for r in range(3)]
+    assert repeat_seed(1, 0) == 1 and len({repeat_seed(1, r) for r in range(3)}) == 3
+    expected = []
+    for n_parts in PARTS:
+        for level in LEVELS:
+            fitted = Liger(n_parts, extension_level=level, min_part_size=10, random_state=1).fit(train.L, train.E)
+            expected.append(float(np.mean([cross_validated_metric(fitted, dev.L, dev.E, dev.y, None, f, "accuracy")
+                                           for f in fold_sets])))
+    assert search.cv_results_["cv_score"] == expected
+    with pytest.raises(ValueError, match="cv_repeats is 0; expected an integer >= 1"):
+        LigerCV(PARTS, LEVELS, min_part_size=10, cv=3, cv_repeats=0).fit(train.L, train.E, L_dev=dev.L, E_dev=dev.E, y_dev=dev.y)

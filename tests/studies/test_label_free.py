@@ -22,6 +22,7 @@ from liger.method.extension import nearest_voting_neighbours
 from liger.labels import ABSTAIN
 from liger.method.partition import KMeansPartition
 import liger.studies.label_free.study as study
+from liger.studies.common import stratified_subsample
 from liger.synthetic import make_task
 from liger.method.tuning import EXTENSION_LEVELS, quantile_thresholds
 
@@ -305,13 +306,13 @@ def synthetic_dataset() -> tuple[Dataset, dict[str, np.ndarray]]:
 
 def test_stratified_subsamples_are_nested_stratified_and_keep_rare_classes():
     y = np.array([0] * 90 + [1] * 10)
-    draws = study.stratified_subsample(y, [50, 20, 100], random_state=3, min_per_class=2)
+    draws = stratified_subsample(y, [50, 20, 100], random_state=3, min_per_class=2)
     assert list(draws) == [20, 50, 100]
     assert [np.bincount(y[draws[k]]).tolist() for k in (20, 50, 100)] == [[18, 2], [45, 5], [90, 10]]
     assert set(draws[20]) <= set(draws[50]) <= set(draws[100])
-    assert np.array_equal(draws[20], study.stratified_subsample(y, [20], random_state=3)[20])
+    assert np.array_equal(draws[20], stratified_subsample(y, [20], random_state=3)[20])
     with pytest.raises(ValueError, match="needs more members of class"):
-        study.stratified_subsample(y, [101], random_state=0)
+        stratified_subsample(y, [101], random_state=0)
 
 
 def test_cv_choice_is_the_harness_choice():

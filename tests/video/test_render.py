@@ -76,3 +76,12 @@ def test_config_is_checked():
     with pytest.raises(ValueError, match="at least one sequence in each"):
         RenderConfig(n_sequences=2, n_dev=1, n_test=1)
     assert png_data_uri(np.zeros((2, 2, 3), dtype=np.uint8)).startswith("data:image/png;base64,")
+
+
+def test_rendered_dev_and_test_frames_are_grouped_by_sequence_for_cross_validation():
+    dataset = load_rendered_video(RenderConfig(n_sequences=6, n_frames=8, size=24, seed=3, n_dev=2, n_test=2))
+    assert dataset["train"].groups is None
+    for split in ("dev", "test"):
+        rows = dataset[split]
+        assert rows.groups == tuple(row_id.split(":")[0] for row_id in rows.ids)
+        assert len(set(rows.groups)) == 2 and all(rows.groups.count(g) == 8 for g in set(rows.groups))

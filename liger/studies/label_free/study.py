@@ -57,7 +57,7 @@ from liger.method.liger_cv import LigerCV
 from liger.method.liger import Liger
 from liger.metrics import metric_value
 from liger.harness.runner import load_dataset, load_embeddings
-from liger.studies.common import level_label, publish, to_csv, voting_neighbours
+from liger.studies.common import level_label, publish, stratified_subsample, to_csv, voting_neighbours
 from liger.method.tuning import quantile_thresholds, stratified_folds
 
 log = logging.getLogger(__name__)
@@ -67,33 +67,6 @@ Cell = tuple  # (n_parts, level)
 
 
 # ------------------------------------------------------------------------------------- subsamples
-
-
-def stratified_subsample(
-    y: np.ndarray, sizes: list[int], *, random_state: int, min_per_class: int = 2
-) -> dict[int, np.ndarray]:
-    """Nested stratified subsamples of ``y``'s rows, one per size: sorted row indices.
-
-    Class c gets max(min_per_class, round(size · share_c)) rows, the largest class absorbing the rounding;
-    each class's rows come in one random order (``RandomState(random_state)``), so a smaller subsample is
-    the start of a larger one.
-    """
-    y = np.asarray(y)
-    classes, counts = np.unique(y, return_counts=True)
-    rng = np.random.RandomState(random_state)
-    order = {c: rng.permutation(np.flatnonzero(y == c)) for c in classes}
-    largest = classes[np.argmax(counts)]
-    out = {}
-    for size in sorted(sizes):
-        take = {c: max(min_per_class, int(round(size * n / len(y)))) for c, n in zip(classes, counts)}
-        take[largest] += size - sum(take.values())
-        short = [c for c, n in zip(classes, counts) if not 0 < take[c] <= n]
-        if short:
-            have = dict(zip(classes.tolist(), counts.tolist()))
-            raise ValueError(f"a stratified subsample of {size} dev points with at least {min_per_class} per class "
-                             f"needs more members of class {short[0]} than dev has ({have})")
-        out[size] = np.sort(np.concatenate([order[c][: take[c]] for c in classes]))
-    return out
 
 
 # ------------------------------------------------------------------------------------------ grid
