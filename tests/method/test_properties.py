@@ -108,6 +108,11 @@ def test_label_model_properties(name, n_classes):
         if spec.get("iterative") and _mirror_symmetric(L, n_classes):
             return
         lfs = np.asarray(data.draw(st.permutations(range(m)), label="LF permutation"))
+        # Nor when this LF permutation maps L's multiset of rows onto itself (two LFs whose votes are swaps of each
+        # other's): the solutions then come in LF-swapped pairs, and rounding picks one the same way.
+        if spec.get("iterative") and (lfs != np.arange(m)).any() and \
+                sorted(map(tuple, L[:, lfs].tolist())) == sorted(map(tuple, L.tolist())):
+            return
         permuted = make().fit(L[:, lfs])
         proba_lfs = permuted.predict_proba(L[:, lfs])
         np.testing.assert_allclose(proba_lfs, proba, rtol=0, atol=spec["lf_tolerance"])
