@@ -21,6 +21,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
+from liger.audit.integrity import read_sums  # noqa: E402  (the one SHA256SUMS reader)
 from liger.data.files import NOT_SHIPPED  # noqa: E402  (the one list of what stays out)
 
 PACKAGED = PROJECT_ROOT / "liger" / "data" / "resources"
@@ -30,17 +31,6 @@ SUMS_FILE = "SHA256SUMS"
 SHIPPED = ("spam", "tennis", "weather", "wrench/sms", "wrench/trec")
 #: Files in the packaged folder that the build does not write.
 HAND_WRITTEN = frozenset({"README.md"})
-
-
-def read_sums(sums_file: Path) -> dict[str, str]:
-    """{relative path: sha256} from a ``sha256sum`` listing."""
-    sums = {}
-    for number, line in enumerate(sums_file.read_text(encoding="utf-8").splitlines(), start=1):
-        digest, _, name = line.partition("  ")
-        if len(digest) != 64 or not name:
-            raise ValueError(f"{sums_file} line {number} is {line!r}; expected '<64 hex digits>  <path>'")
-        sums[name.removeprefix("./")] = digest
-    return sums
 
 
 def shipped_files(sums: dict[str, str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from liger.method.tuning import quantile_thresholds
 def labelled_neighbours(E_query: np.ndarray, ids_query: Sequence[str], E_labelled: np.ndarray, y_labelled: np.ndarray,
                         ids_labelled: Sequence[str]) -> NeighbourVotes:
     """Each query row's nearest labelled point other than itself: its class and similarity, as one LF's column."""
-    if len(ids_query) != E_query.shape[0] or len(ids_labelled) != E_labelled.shape[0] != len(y_labelled):
+    if len(ids_query) != E_query.shape[0] or not len(ids_labelled) == E_labelled.shape[0] == len(y_labelled):
         raise ValueError(f"{len(ids_query)} query ids for {E_query.shape[0]} rows, {len(ids_labelled)} labelled ids for "
                          f"{E_labelled.shape[0]} rows and {len(y_labelled)} labels; expected one id and label per row")
     similarity = normalize_rows(E_query, name="E_query").astype(np.float64) @ \
