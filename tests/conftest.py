@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,30 @@ for folder in (PROJECT_ROOT, PROJECT_ROOT / "tests"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
+from hypothesis import settings  # noqa: E402
+
 import liger.harness  # noqa: E402,F401  (registers the resolver conf/config.yaml's data_dir names, as every entry point does)
+
+
+# Property tests draw the same examples on every run, so a red test run is a repeatable failure, not a new draw;
+# HYPOTHESIS_PROFILE=explore draws fresh examples each run, to look for counterexamples.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+def pytest_configure(config):
+    # A run or study a test composes without naming its folders writes under output_root (conf/config.yaml):
+    # a scratch folder, so the tests never add to the checkout's logs/ or replace a committed file in results/.
+    if "LIGER_OUTPUT_ROOT" not in os.environ:
+        config._liger_output_root = os.environ["LIGER_OUTPUT_ROOT"] = tempfile.mkdtemp(prefix="liger-test-outputs-")
+
+
+def pytest_unconfigure(config):
+    scratch = getattr(config, "_liger_output_root", None)
+    if scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+        os.environ.pop("LIGER_OUTPUT_ROOT", None)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,9 @@ progress, and gather its ``metrics.json`` files into tables under ``results/``."
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from liger.data.registry import require_path
 from liger.errors import ConfigError
 from liger.harness.config_check import with_group
 from liger.harness.tables import lost_rows, write_tables
-from liger.io import write_text_atomic
+from liger.io import write_json_atomic, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -163,31 +165,51 @@ def _options(config: DictConfig, grid: dict, group: str, missing: list[str]):
             missing.append(str(error))
 
 
-#: Jobs of this process's multirun that failed: (overrides, one-line reason).
-FAILED_JOBS: list[tuple[str, str]] = []
+#: Where a failed job leaves its record, under the sweep folder: ``on_job_end`` runs wherever the launcher ran
+#: the job (this process, a joblib worker, a SLURM node), so records on disk are what the launching process can read.
+FAILED_JOBS_DIR = "failed_jobs"
+#: The record folder of this process's multirun, set when it starts (None: no multirun).
+_failed_jobs_folder: Path | None = None
 
 
 class FailedJobs(Callback):
-    """Counts a multirun's failed jobs and names each as it fails; ``report_failed_jobs`` lists them at the end
-    (Hydra then exits with a non-zero status)."""
+    """Counts a multirun's failed jobs and names each as it fails, under any launcher; ``report_failed_jobs``
+    lists them at the end (Hydra then exits with a non-zero status)."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        FAILED_JOBS.clear()
+        global _failed_jobs_folder
+        _failed_jobs_folder = Path(str(config.hydra.sweep.dir)) / FAILED_JOBS_DIR
+        # Records of an earlier multirun into the same sweep folder (a resumed sweep) are not this one's.
+        shutil.rmtree(_failed_jobs_folder, ignore_errors=True)
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
         from hydra.core.utils import JobStatus
 
-        if job_return.status == JobStatus.FAILED:
-            error = job_return._return_value
-            job = " ".join(job_return.overrides or [])
-            FAILED_JOBS.append((job, f"{type(error).__name__}: {error}"))
-            log.error("job failed (%s): %s: %s", job, type(error).__name__, error)
+        if job_return.status != JobStatus.FAILED:
+            return
+        error = job_return._return_value
+        job = " ".join(job_return.overrides or [])
+        reason = f"{type(error).__name__}: {error}"
+        log.error("job failed (%s): %s", job, reason)
+        record = {"job": job, "reason": reason, "output_dir": str(config.hydra.runtime.output_dir)}
+        write_json_atomic(Path(str(config.hydra.sweep.dir)) / FAILED_JOBS_DIR / f"{int(config.hydra.job.num):06d}.json",
+                          record)
+
+
+def failed_jobs(folder: Path | None = None) -> list[tuple[str, str]]:
+    """(overrides, one-line reason) of each failed job recorded in ``folder`` (default: this process's multirun), in job order."""
+    folder = folder or _failed_jobs_folder
+    if folder is None or not folder.is_dir():
+        return []
+    records = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
+    return [(record["job"], record["reason"]) for record in records]
 
 
 def report_failed_jobs(stream=None) -> int:
     """Print how many jobs failed and which, with each reason; returns the count."""
-    if FAILED_JOBS:
+    failed = failed_jobs()
+    if failed:
         stream = stream or sys.stderr
-        stream.write(f"liger-run: {len(FAILED_JOBS)} job(s) failed:\n"
-                     + "".join(f"  - {job}: {reason}\n" for job, reason in FAILED_JOBS))
-    return len(FAILED_JOBS)
+        stream.write(f"liger-run: {len(failed)} job(s) failed (records in {_failed_jobs_folder}):\n"
+                     + "".join(f"  - {job}: {reason}\n" for job, reason in failed))
+    return len(failed)

@@ -148,6 +148,18 @@ def _require_embeddings(method, dataset, embeddings) -> None:
                          f"{dataset.name!r}; choose an embedding provider, or a label-model-only method")
 
 
+def liger_search(method: Mapping, dataset: Dataset, *, seed: int, cv: int | None, cv_repeats: int = 1,
+                 in_sample: bool = True, progress: bool = False) -> LigerCV:
+    """``LigerCV`` over a liger method config's grid (parts x extension levels x label-model settings); ``cv=None``
+    scores every configuration in sample only."""
+    return LigerCV([int(s) for s in method.get("n_partitions", [1])],
+                   [None if v is None else float(v) for v in method.get("extension_levels", [None])],
+                   label_model=method.get("label_model", "triplet"), label_model_params=label_model_params(method),
+                   label_model_grid=label_model_grid(method), min_part_size=int(method.get("min_part_size", 20)),
+                   metric=dataset.metric, n_classes=dataset.n_classes, cv=cv, cv_repeats=cv_repeats,
+                   in_sample=in_sample, random_state=seed, progress=progress)
+
+
 def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
     part_grid = [int(s) for s in method.get("n_partitions", [1])]
     level_grid = [None if v is None else float(v) for v in method.get("extension_levels", [None])]
@@ -163,11 +175,8 @@ def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
         raise ValueError(f"method.selection is {selection!r}; expected 'dev' (in-sample) or 'cv' (cross-validated on {tune_on})")
     train, tune, metric = dataset["train"], dataset[tune_on], dataset.metric
     fixed_params = label_model_params(method)
-    search = LigerCV(part_grid, level_grid, label_model=method.get("label_model", "triplet"),
-                     label_model_params=fixed_params, label_model_grid=label_model_grid(method),
-                     min_part_size=int(method.get("min_part_size", 20)), metric=metric, n_classes=dataset.n_classes,
-                     cv=int(method.get("cv_folds", 5)) if selection == "cv" else None, random_state=seed,
-                     progress=progress)
+    search = liger_search(method, dataset, seed=seed, cv=int(method.get("cv_folds", 5)) if selection == "cv" else None,
+                          progress=progress)
     search.fit(train.L, embeddings["train"], L_dev=tune.L, E_dev=embeddings[tune_on], y_dev=tune.y, groups=tune.groups,
                neighbours_train=neighbours.get("train"), neighbours_dev=neighbours.get(tune_on))
     results = search.cv_results_

@@ -130,9 +130,9 @@ def run(cfg: DictConfig, output_dir: str | Path) -> dict:
     return metrics
 
 
-# Keys that change how a run is shown or where caches live, never its results. Not `threads`: with
+# Keys that change how a run is shown or where caches and outputs live, never its results. Not `threads`: with
 # more than one, OpenMP reductions (scikit-learn's k-means) may add in another order.
-_NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir", "logger", "table_embedding")
+_NOT_PART_OF_RESULT = ("progress", "resume", "cache_dir", "output_root", "logger", "table_embedding")
 
 
 def predictions_record(dataset: Dataset, predictions: dict) -> dict:

@@ -85,13 +85,19 @@ def publish(output_dir: str | Path, *, texts: Mapping[str, str] | None = None, r
     once into the run folder as PNG and PDF, the same bytes copied into ``figure_dir``.
 
     ``missing`` names inputs the study could not read ({input: why}): such a partial study writes into its
-    run folder only, says so, and leaves the published files alone. Returns whether it published.
+    run folder only, says so, and leaves the published files alone. So does a study whose CSV covers fewer
+    datasets or embeddings than the published one (a rerun over a subset: ``narrowed``). Returns whether it
+    published.
     """
     output_dir = Path(output_dir)
-    complete = not missing
-    if not complete:
+    lost = narrowed(texts or {}, results_dir) if results_dir is not None else {}
+    complete = not missing and not lost
+    if missing:
         log.warning("partial study: %s missing; outputs kept in %s, %s and %s left as they are",
                     "; ".join(f"{name} ({why})" for name, why in missing.items()), output_dir, results_dir, figure_dir)
+    for name, rows in lost.items():
+        log.warning("not published: %s would drop %s, which the published %s holds; outputs kept in %s (delete the "
+                    "published file to replace it with this one)", name, ", ".join(rows), Path(results_dir) / name, output_dir)
     for folder in ((output_dir, Path(results_dir)) if complete else (output_dir,)) if texts else ():
         for name, text in texts.items():
             write_text_atomic(folder / name, text)
@@ -101,6 +107,38 @@ def publish(output_dir: str | Path, *, texts: Mapping[str, str] | None = None, r
                 data = path.read_bytes()
                 write_atomic(Path(figure_dir) / path.name, lambda handle, data=data: handle.write(data), binary=True)
     return complete
+
+
+#: Columns that say what a published table covers.
+SCOPE_COLUMNS = ("dataset", "embedding", "variant")
+
+
+def narrowed(texts: Mapping[str, str], results_dir: str | Path) -> dict[str, list[str]]:
+    """{CSV name: the dataset/embedding/variant values its published copy in ``results_dir`` has and ``texts`` lacks},
+    for each CSV that would lose some."""
+    lost = {}
+    for name, text in texts.items():
+        published = Path(results_dir) / name
+        if not name.endswith(".csv") or not published.is_file():
+            continue
+        old = published.read_text(encoding="utf-8")
+        columns = [c for c in _table_rows(old)[0] if c in SCOPE_COLUMNS and c in _table_rows(text)[0]]
+        gone = sorted(table_scope(old, columns) - table_scope(text, columns)) if columns else []
+        if gone:
+            lost[name] = ["/".join(values) for values in gone]
+    return lost
+
+
+def table_scope(text: str, columns: Sequence[str]) -> set[tuple[str, ...]]:
+    """The distinct tuples of ``columns``' values in a CSV."""
+    header, rows = _table_rows(text)
+    return {tuple(row[header.index(c)] for c in columns) for row in rows}
+
+
+def _table_rows(text: str) -> tuple[list[str], list[list[str]]]:
+    """A CSV's header and non-empty rows; '#' lines before the header (the command that made it) skipped."""
+    rows = list(csv.reader(line for line in io.StringIO(text) if not line.startswith("#")))
+    return (rows[0], [row for row in rows[1:] if row]) if rows else ([], [])
 
 
 def is_missing(value) -> bool:

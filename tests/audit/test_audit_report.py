@@ -59,7 +59,7 @@ def test_audit_config_composes_the_dataset_exactly_as_the_run_config_does():
         run = compose(config_name="config", overrides=overrides)
     audit = cli.compose_config(overrides)
     assert audit.dataset == run.dataset and audit.data_dir == run.data_dir and audit.embedding == run.embedding
-    assert audit.audit.embeddings is False and audit.audit.out_dir == "results/data_audit"
+    assert audit.audit.embeddings is False and audit.audit.out_dir == f"{audit.output_root}/results/data_audit"
 
 
 def test_dataset_selection():

@@ -128,3 +128,46 @@ def test_leaky_experiment_writes_apart_from_the_honest_one():
 def test_bad_values_are_named(override, error, match):
     with pytest.raises(error, match=match):
         validate_config(composed(override))
+
+
+# Every folder a config writes to; data_dir and cache_dir are read from (or a cache), not outputs.
+OUTPUT_KEYS = ("dir", "out", "out_dir", "results_dir", "figure_dir", "table_dir")
+
+
+def output_paths(node, where: str = "") -> list[tuple[str, str]]:
+    """(key path, value) of every output folder in a resolved config tree, roots lists included."""
+    found = []
+    for key, value in (node.items() if isinstance(node, dict) else ()):
+        path = f"{where}.{key}" if where else str(key)
+        if isinstance(value, dict):
+            found += output_paths(value, path)
+        elif key in OUTPUT_KEYS and isinstance(value, str):
+            found.append((path, value))
+        elif key == "roots" and isinstance(value, list):
+            found += [(f"{path}[{i}]", root) for i, root in enumerate(value)]
+    return found
+
+
+@pytest.mark.parametrize("experiment", [None, *group_options("experiment")])
+def test_every_output_folder_lies_under_output_root(experiment, tmp_path, monkeypatch):
+    monkeypatch.setenv("LIGER_OUTPUT_ROOT", str(tmp_path))
+    overrides = [f"experiment={experiment}"] if experiment else []
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=overrides, return_hydra_config=True)
+    tree = OmegaConf.to_container(cfg, resolve=False)
+    tree["hydra"] = {key: tree["hydra"][key] for key in ("run", "sweep", "callbacks")}  # Hydra's own: its defaults
+    resolved = OmegaConf.to_container(OmegaConf.create(tree), resolve=True)
+    paths = output_paths(resolved)
+    assert {"hydra.run.dir", "hydra.sweep.dir"} <= {key for key, _ in paths}
+    outside = [(key, value) for key, value in paths if not value.startswith(f"{tmp_path}/")]
+    assert not outside, f"output folders not under output_root ({tmp_path}): {outside}"
+
+
+def test_output_root_is_the_checkout_from_any_folder_unless_told(tmp_path, monkeypatch):
+    monkeypatch.delenv("LIGER_OUTPUT_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    checkout = CONF.parent
+    assert composed().output_root == str(checkout)
+    assert composed("output_root=/elsewhere").output_root == "/elsewhere"
+    monkeypatch.setenv("LIGER_OUTPUT_ROOT", str(tmp_path / "out"))
+    assert composed().output_root == str(tmp_path / "out")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf, open_dict
 
@@ -56,14 +57,25 @@ def test_a_multirun_names_what_is_missing_before_its_first_job(tmp_path):
     assert not list(sweep.rglob("metrics.json")) and "Traceback" not in done.stderr
 
 
-def test_failed_jobs_are_counted_listed_and_make_the_status_non_zero(tmp_path):
-    done = liger_run("-m", "seed=0,1", "method.n_partitions=[0]", "embedding=tfidf", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+# on_job_end runs where the launcher ran the job: in the launching process (basic), in a worker process
+# (joblib, submitit): the list at the end must be whole under each.
+@pytest.mark.parametrize("launcher", [["hydra/launcher=basic"], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+                                      ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5"]],
+                         ids=["basic", "joblib", "submitit_local"])
+def test_failed_jobs_are_counted_listed_and_make_the_status_non_zero(tmp_path, launcher):
+    sweep = tmp_path / "sweep"
+    (sweep / "failed_jobs").mkdir(parents=True)
+    (sweep / "failed_jobs" / "000099.json").write_text('{"job": "stale", "reason": "an earlier multirun"}')
+    done = liger_run("-m", "seed=0,1,2", "method.n_partitions=[0]", "embedding=tfidf", *launcher, f"hydra.sweep.dir={sweep}",
                      tmp_path=tmp_path)
     assert done.returncode != 0
-    listed = done.stderr[done.stderr.index("liger-run: 2 job(s) failed:"):].splitlines()
-    assert [line.split(":")[0].strip() for line in listed[1:3]] == ["- seed=0 method.n_partitions=[0] embedding=tfidf progress=False",
-                                                                     "- seed=1 method.n_partitions=[0] embedding=tfidf progress=False"]
-    assert all("expected an integer >= 1" in line for line in listed[1:3])
+    listed = done.stderr[done.stderr.index("liger-run: 3 job(s) failed"):].splitlines()
+    assert listed[0] == f"liger-run: 3 job(s) failed (records in {sweep / 'failed_jobs'}):"
+    assert [line.split(":")[0].strip() for line in listed[1:4]] == [
+        f"- seed={seed} method.n_partitions=[0] embedding=tfidf progress=False" for seed in (0, 1, 2)]
+    assert all("expected an integer >= 1" in line for line in listed[1:4])
+    assert "stale" not in done.stderr and sorted(p.name for p in (sweep / "failed_jobs").iterdir()) == [
+        "000000.json", "000001.json", "000002.json"]
 
 
 def composed(*overrides: str):
@@ -86,3 +98,15 @@ def test_the_preflight_reads_the_sweep_and_checks_precomputed_files(tmp_path):
     ]
     cfg = composed(f"data_dir={tmp_path}", "dataset=sms")
     assert missing_inputs(cfg) == [f"dataset sms: {tmp_path}/wrench/sms does not exist"]
+
+
+def test_a_run_from_any_folder_writes_under_output_root(tmp_path):
+    elsewhere, out = tmp_path / "some" / "folder", tmp_path / "out"
+    elsewhere.mkdir(parents=True)
+    done = subprocess.run([sys.executable, "-m", "experiments.run", "method=majority_vote", "embedding=none", "progress=false"],
+                          cwd=elsewhere, env={**os.environ, "LIGER_OUTPUT_ROOT": str(out), "HF_HUB_OFFLINE": "1"},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [metrics] = (out / "logs" / "runs" / "spam" / "none" / "majority_vote").glob("seed0_*/metrics.json")
+    assert f"run folder: {metrics.parent}\n" in done.stdout
+    assert not list(elsewhere.iterdir())  # nothing lands where the command was run

@@ -12,7 +12,8 @@ What holds, measured (and asserted) here:
   exactly; Snorkel (float32 SGD in torch) to 1e-5. For the iterative fits (Dawid–Skene, Snorkel) only on
   data without a mirror symmetry: where relabeling the classes maps the votes onto themselves, EM starts
   between two mirror-image solutions and rounding decides where it ends (seen: 0.5/0.5 in one LF order,
-  0.9995/0.0005 in another).
+  0.9995/0.0005 in another); and a fit that is the other's with the latent classes renamed (label
+  switching: equal likelihood, so rounding may pick either) counts as the same solution.
 - Extension never removes a vote and never changes one; a lower threshold keeps every vote a higher
   one adds.
 
@@ -80,6 +81,13 @@ def _mirror_symmetric(L: np.ndarray, n_classes: int) -> bool:
     return False
 
 
+def _label_switched(proba: np.ndarray, reference: np.ndarray, tolerance: float) -> bool:
+    """Whether ``proba`` is ``reference`` with its classes renamed by some renaming other than the identity."""
+    n_classes = reference.shape[1]
+    return any(np.allclose(proba, reference[:, list(order)], rtol=0, atol=tolerance)
+               for order in itertools.permutations(range(n_classes)) if list(order) != list(range(n_classes)))
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("name, n_classes", MODEL_CASES, ids=[f"{n}-K{k}" for n, k in MODEL_CASES])
 def test_label_model_properties(name, n_classes):
@@ -115,6 +123,11 @@ def test_label_model_properties(name, n_classes):
             return
         permuted = make().fit(L[:, lfs])
         proba_lfs = permuted.predict_proba(L[:, lfs])
+        # Nor when the two fits are one solution with the latent classes renamed (label switching): the likelihood
+        # is the same under any renaming, so both are optima, and where EM passes a point between them rounding
+        # decides (seen: L = [[-1, -1], [0, 1], [-1, 1]], K = 2, two LF orders, posteriors 0.995/0.005 swapped).
+        if spec.get("iterative") and _label_switched(proba_lfs, proba, spec["lf_tolerance"]):
+            return
         np.testing.assert_allclose(proba_lfs, proba, rtol=0, atol=spec["lf_tolerance"])
         clear = ~_near_ties(proba, 2 * spec["lf_tolerance"])
         np.testing.assert_array_equal(permuted.predict(L[:, lfs])[clear], model.predict(L)[clear])

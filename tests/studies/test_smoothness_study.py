@@ -72,6 +72,21 @@ def test_a_study_missing_an_input_keeps_its_outputs_in_its_run_folder(tmp_path):
     assert not (tmp_path / "tables" / "smoothness_spam.csv").exists() and not (tmp_path / "figures").exists()
 
 
+def test_a_rerun_over_fewer_embeddings_does_not_replace_the_published_table(tmp_path, caplog):
+    study.run(config(tmp_path, "smoothness.embeddings=[tfidf,random]"), tmp_path / "full")
+    published = {p.name: p.read_bytes() for p in (tmp_path / "tables").iterdir()}
+    figures = {p.name: p.read_bytes() for p in (tmp_path / "figures").iterdir()}
+    study.run(config(tmp_path, "smoothness.embeddings=[tfidf]"), tmp_path / "subset")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "tables").iterdir()} == published
+    assert {p.name: p.read_bytes() for p in (tmp_path / "figures").iterdir()} == figures
+    assert (tmp_path / "subset" / "smoothness_spam.csv").read_bytes() != published["smoothness_spam.csv"]
+    assert "not published: smoothness_spam.csv would drop random, which the published" in caplog.text
+    # Deleting the published table is how to replace it with the narrower one.
+    (tmp_path / "tables" / "smoothness_spam.csv").unlink()
+    study.run(config(tmp_path, "smoothness.embeddings=[tfidf]"), tmp_path / "again")
+    assert (tmp_path / "tables" / "smoothness_spam.csv").read_bytes() == (tmp_path / "again" / "smoothness_spam.csv").read_bytes()
+
+
 def test_unknown_embedding_is_named(tmp_path):
     cfg = config(tmp_path, "smoothness.embeddings=[bert]")
     with pytest.raises(ValueError, match=r"smoothness.embeddings has 'bert'; expected 'ada' or one of"):

@@ -19,7 +19,7 @@ import numpy as np
 from liger.baselines.decision_rule import choose_decision, decide
 from liger.baselines.heads import HEADS, class_probabilities, fit_adapter
 from liger.data.dataset import Dataset
-from liger.harness.methods import choose_by_cross_validation, label_model_grid, label_model_params
+from liger.harness.methods import choose_by_cross_validation, liger_search
 from liger.labels import ABSTAIN
 from liger.method.liger_cv import LigerCV, repeat_seed
 from liger.method.tuning import stratified_folds
@@ -69,9 +69,8 @@ class Shared:
     def __post_init__(self):
         train, E = self.dataset["train"], self.embeddings["train"]
         self.liger = liger_search(self.settings.liger, self.dataset, seed=self.seed, cv=self.settings.cv_folds,
-                                  cv_repeats=self.settings.cv_repeats).fit_train(train.L, E, neighbours_train=self.neighbours["train"])
-        self.label_model = liger_search(self.settings.label_model, self.dataset, seed=self.seed, cv=None,
-                                        cv_repeats=1).fit_train(train.L, E)
+                                  cv_repeats=self.settings.cv_repeats, in_sample=False).fit_train(train.L, E, neighbours_train=self.neighbours["train"])
+        self.label_model = liger_search(self.settings.label_model, self.dataset, seed=self.seed, cv=None).fit_train(train.L, E)
 
     def extended(self, index: int) -> dict[str, np.ndarray]:
         """{"train", "test": votes as configuration ``index`` of the Liger grid extends them} (no labels read)."""
@@ -101,16 +100,6 @@ class Shared:
             self._end_models[index] = {h: fit_adapter(E[covered], soft, hidden=h, n_classes=self.dataset.n_classes,
                                                       random_state=self.seed) for h in self.settings.end_model_hidden}
         return self._end_models[index]
-
-
-def liger_search(method: Mapping, dataset: Dataset, *, seed: int, cv: int | None, cv_repeats: int) -> LigerCV:
-    """``LigerCV`` over ``method``'s grid (a method config of kind liger), scoring by repeated k-fold or in sample."""
-    return LigerCV([int(s) for s in method.get("n_partitions", [1])],
-                   [None if v is None else float(v) for v in method.get("extension_levels", [None])],
-                   label_model=method.get("label_model", "triplet"), label_model_params=label_model_params(method),
-                   label_model_grid=label_model_grid(method), min_part_size=int(method.get("min_part_size", 20)),
-                   metric=dataset.metric, n_classes=dataset.n_classes, cv=cv, cv_repeats=cv_repeats,
-                   in_sample=cv is None, random_state=seed)
 
 
 @dataclass(frozen=True)
