@@ -25,7 +25,7 @@ from liger.harness.config_check import CONF_DIR
 CONFIG_NAME = "audit"
 USAGE = """usage: liger-audit [dataset=<name>|<a,b,...>|all] [audit.embeddings=true] [audit.out_dir=DIR] [data_dir=DIR] [other overrides]
 
-Writes <out_dir>/<dataset>.md and .json per dataset and rebuilds <out_dir>.md (default out_dir: results/data_audit).
+Writes <out_dir>/<dataset>.md and .json per dataset and rebuilds <out_dir>.md (default out_dir: results/data_audit under output_root, the checkout unless LIGER_OUTPUT_ROOT says).
 Datasets: {names}
 """
 #: Flag messages are cut to this many characters in the printed summary (the report has them whole).

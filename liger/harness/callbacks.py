@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
+import os
 import sys
+import time
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
@@ -174,26 +175,36 @@ _failed_jobs_folder: Path | None = None
 
 class FailedJobs(Callback):
     """Counts a multirun's failed jobs and names each as it fails, under any launcher; ``report_failed_jobs``
-    lists them at the end (Hydra then exits with a non-zero status)."""
+    lists them at the end (Hydra then exits with a non-zero status).
+
+    Each launch records into its own folder, ``<sweep dir>/failed_jobs/<launch>/``, chosen when the multirun
+    starts and carried to the workers with the callback (launchers pickle it after ``on_multirun_start``): so a
+    job whose own ``hydra.sweep.dir`` differs (one that interpolates a swept key) records where the list is read,
+    and a straggler of an earlier, killed launch or a concurrent sweep into the same folder is not counted.
+    """
+
+    def __init__(self):
+        self.folder: Path | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         global _failed_jobs_folder
-        _failed_jobs_folder = Path(str(config.hydra.sweep.dir)) / FAILED_JOBS_DIR
-        # Records of an earlier multirun into the same sweep folder (a resumed sweep) are not this one's.
-        shutil.rmtree(_failed_jobs_folder, ignore_errors=True)
+        launch = f"{time.strftime('%Y-%m-%d_%H-%M-%S')}_pid{os.getpid()}"
+        self.folder = _failed_jobs_folder = Path(str(config.hydra.sweep.dir)) / FAILED_JOBS_DIR / launch
 
     def on_job_end(self, config: DictConfig, job_return, **kwargs) -> None:
         from hydra.core.utils import JobStatus
+        from hydra.types import RunMode
 
-        if job_return.status != JobStatus.FAILED:
+        # A single run's failure is its own error message (experiments/run.py); it has no job number.
+        if job_return.status != JobStatus.FAILED or config.hydra.mode != RunMode.MULTIRUN:
             return
         error = job_return._return_value
         job = " ".join(job_return.overrides or [])
         reason = f"{type(error).__name__}: {error}"
         log.error("job failed (%s): %s", job, reason)
+        folder = self.folder or Path(str(config.hydra.sweep.dir)) / FAILED_JOBS_DIR / "unknown_launch"
         record = {"job": job, "reason": reason, "output_dir": str(config.hydra.runtime.output_dir)}
-        write_json_atomic(Path(str(config.hydra.sweep.dir)) / FAILED_JOBS_DIR / f"{int(config.hydra.job.num):06d}.json",
-                          record)
+        write_json_atomic(folder / f"{int(config.hydra.job.num):06d}.json", record)
 
 
 def failed_jobs(folder: Path | None = None) -> list[tuple[str, str]]:

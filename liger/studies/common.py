@@ -109,23 +109,25 @@ def publish(output_dir: str | Path, *, texts: Mapping[str, str] | None = None, r
     return complete
 
 
-#: Columns that say what a published table covers.
-SCOPE_COLUMNS = ("dataset", "embedding", "variant")
+#: Columns that say what a published table covers (combine_embeddings names its rows and their embeddings).
+SCOPE_COLUMNS = ("dataset", "embedding", "embeddings", "row", "variant")
 
 
 def narrowed(texts: Mapping[str, str], results_dir: str | Path) -> dict[str, list[str]]:
-    """{CSV name: the dataset/embedding/variant values its published copy in ``results_dir`` has and ``texts`` lacks},
-    for each CSV that would lose some."""
+    """{CSV name: the SCOPE_COLUMNS values (or whole columns) its published copy in ``results_dir`` has and ``texts``
+    lacks}, for each CSV that would lose some."""
     lost = {}
     for name, text in texts.items():
         published = Path(results_dir) / name
         if not name.endswith(".csv") or not published.is_file():
             continue
         old = published.read_text(encoding="utf-8")
-        columns = [c for c in _table_rows(old)[0] if c in SCOPE_COLUMNS and c in _table_rows(text)[0]]
-        gone = sorted(table_scope(old, columns) - table_scope(text, columns)) if columns else []
+        old_columns, new_columns = ([c for c in _table_rows(t)[0] if c in SCOPE_COLUMNS] for t in (old, text))
+        columns = [c for c in old_columns if c in new_columns]
+        gone = [f"column {c}" for c in old_columns if c not in new_columns]
+        gone += ["/".join(values) for values in sorted(table_scope(old, columns) - table_scope(text, columns))] if columns else []
         if gone:
-            lost[name] = ["/".join(values) for values in gone]
+            lost[name] = gone
     return lost
 
 

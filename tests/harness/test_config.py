@@ -171,3 +171,7 @@ def test_output_root_is_the_checkout_from_any_folder_unless_told(tmp_path, monke
     assert composed("output_root=/elsewhere").output_root == "/elsewhere"
     monkeypatch.setenv("LIGER_OUTPUT_ROOT", str(tmp_path / "out"))
     assert composed().output_root == str(tmp_path / "out")
+    monkeypatch.setenv("LIGER_OUTPUT_ROOT", "relative/out")  # made absolute once, where the command runs
+    assert composed().output_root == str(tmp_path / "relative" / "out")
+    monkeypatch.setenv("LIGER_OUTPUT_ROOT", "")  # empty is unset, not the file system's root
+    assert composed().output_root == str(checkout)

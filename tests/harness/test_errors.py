@@ -64,18 +64,27 @@ def test_a_multirun_names_what_is_missing_before_its_first_job(tmp_path):
                          ids=["basic", "joblib", "submitit_local"])
 def test_failed_jobs_are_counted_listed_and_make_the_status_non_zero(tmp_path, launcher):
     sweep = tmp_path / "sweep"
-    (sweep / "failed_jobs").mkdir(parents=True)
-    (sweep / "failed_jobs" / "000099.json").write_text('{"job": "stale", "reason": "an earlier multirun"}')
-    done = liger_run("-m", "seed=0,1,2", "method.n_partitions=[0]", "embedding=tfidf", *launcher, f"hydra.sweep.dir={sweep}",
-                     tmp_path=tmp_path)
+    earlier = sweep / "s0" / "failed_jobs" / "an_earlier_launch"
+    earlier.mkdir(parents=True)
+    (earlier / "000000.json").write_text('{"job": "stale", "reason": "killed"}')
+    # The jobs' own sweep folders differ (s0, s1, s2): the records still go where the launching process reads them.
+    done = liger_run("-m", "seed=0,1,2", "method.n_partitions=[0]", "embedding=tfidf", *launcher,
+                     f"hydra.sweep.dir={sweep}/s${{seed}}", tmp_path=tmp_path)
     assert done.returncode != 0
     listed = done.stderr[done.stderr.index("liger-run: 3 job(s) failed"):].splitlines()
-    assert listed[0] == f"liger-run: 3 job(s) failed (records in {sweep / 'failed_jobs'}):"
+    [records] = [path for path in (sweep / "s0" / "failed_jobs").iterdir() if path != earlier]
+    assert listed[0] == f"liger-run: 3 job(s) failed (records in {records}):"
     assert [line.split(":")[0].strip() for line in listed[1:4]] == [
         f"- seed={seed} method.n_partitions=[0] embedding=tfidf progress=False" for seed in (0, 1, 2)]
     assert all("expected an integer >= 1" in line for line in listed[1:4])
-    assert "stale" not in done.stderr and sorted(p.name for p in (sweep / "failed_jobs").iterdir()) == [
+    assert "stale" not in done.stderr and sorted(p.name for p in records.iterdir()) == [
         "000000.json", "000001.json", "000002.json"]
+
+
+def test_a_failed_single_run_is_not_a_failed_job(tmp_path):
+    done = liger_run("task=bogus", f"hydra.run.dir={tmp_path / 'run'}", tmp_path=tmp_path)
+    assert done.returncode != 0 and "task is 'bogus'" in done.stderr
+    assert "Callback" not in done.stderr and "job(s) failed" not in done.stderr
 
 
 def composed(*overrides: str):

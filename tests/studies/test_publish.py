@@ -18,3 +18,8 @@ def test_a_table_that_keeps_every_pair_or_has_no_scope_columns_is_not(tmp_path):
     (tmp_path / "y.csv").write_text("level,score\n0.1,1\n0.2,2\n")
     more = "dataset,embedding,score\nspam,minilm,0\nspam,tfidf,0\nsms,minilm,0\ntrec,minilm,0\n"
     assert narrowed({"x.csv": more, "y.csv": "level,score\n0.1,5\n", "new.csv": "dataset\nspam\n"}, tmp_path) == {}
+
+
+def test_a_table_that_drops_a_scope_column_is_named(tmp_path):
+    (tmp_path / "x.csv").write_text(PUBLISHED)
+    assert narrowed({"x.csv": "dataset,score\nspam,1\nsms,2\n"}, tmp_path) == {"x.csv": ["column embedding"]}
