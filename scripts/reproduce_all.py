@@ -29,6 +29,7 @@ STEPS = [
     ("paper_table_leaky", "liger-run experiment=paper_table_leaky", "paper_table.* (the LEAKY rows)"),
     ("paper_table_tennis", "liger-run experiment=paper_table_tennis", "paper_table.* (tennis)"),
     ("paper_table_rendered_video", "liger-run experiment=paper_table_rendered_video", "paper_table.* (rendered video)"),
+    ("rendered_video_embeddings", "liger-run experiment=rendered_video_embeddings", "video_rendered.{csv,md}"),
     ("smoothness_spam", "liger-run experiment=smoothness dataset=spam 'smoothness.embeddings=[ada,minilm,wordllama,tfidf,random]'",
      "smoothness_spam.{csv,md}, figures/smoothness_spam.*"),
     ("smoothness_rendered_video", "liger-run experiment=smoothness dataset=rendered_video "
