@@ -594,7 +594,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000], help="train sizes n")
     parser.add_argument("--reference-sizes", type=int, nargs="*", default=list(defaults.reference_sizes),
                         help="sizes (also run) where the dense reference runs, if it fits --dense-max-gb")
-    parser.add_argument("--output", default="results/bench.md")
+    from liger.harness import output_root  # here, not at the top: the measured child processes never import it
+
+    # results/ under output_root: the checkout, or $LIGER_OUTPUT_ROOT (as liger-run writes).
+    parser.add_argument("--output", default=str(Path(output_root()) / "results" / "bench.md"))
     parser.add_argument("--dim", type=int, default=defaults.dim)
     parser.add_argument("--lfs", type=int, default=defaults.n_lfs)
     parser.add_argument("--coverage", type=float, default=defaults.coverage, help="mean coverage of each LF")
@@ -634,3 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     report = render(results, config, command.strip(), machine, started)
     print(report)
     return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
