@@ -73,7 +73,9 @@ def audit_one(cfg: DictConfig, *, out_dir: Path) -> tuple[object, float]:
     found = None
     if cfg.audit.embeddings:
         found = cached_embeddings(OmegaConf.to_container(cfg.embedding, resolve=True), dataset, cfg.get("cache_dir"))
-    config = {"dataset": params, "audit": OmegaConf.to_container(cfg.audit, resolve=True)}
+    # Where the report is written is not part of what was audited (and is a machine's path since output_root).
+    settings = {key: value for key, value in OmegaConf.to_container(cfg.audit, resolve=True).items() if key != "out_dir"}
+    config = {"dataset": params, "audit": settings}
     if cfg.audit.embeddings:
         config["embedding"] = OmegaConf.to_container(cfg.embedding, resolve=True)
     audit = audit_dataset(dataset, config=config, data_path=params.get("path"), data_dir=cfg.get("data_dir"),
