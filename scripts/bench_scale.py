@@ -594,10 +594,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000], help="train sizes n")
     parser.add_argument("--reference-sizes", type=int, nargs="*", default=list(defaults.reference_sizes),
                         help="sizes (also run) where the dense reference runs, if it fits --dense-max-gb")
-    from liger.harness import output_root  # here, not at the top: the measured child processes never import it
+    from liger.harness import results_dir  # here, not at the top: the measured child processes never import it
 
-    # results/ under output_root: the checkout, or $LIGER_OUTPUT_ROOT (as liger-run writes).
-    parser.add_argument("--output", default=str(Path(output_root()) / "results" / "bench.md"))
+    parser.add_argument("--output", default=str(results_dir() / "bench.md"))
     parser.add_argument("--dim", type=int, default=defaults.dim)
     parser.add_argument("--lfs", type=int, default=defaults.n_lfs)
     parser.add_argument("--coverage", type=float, default=defaults.coverage, help="mean coverage of each LF")

@@ -29,7 +29,7 @@ from liger.io import write_text_atomic
 from liger.method.liger import Liger
 from liger.metrics import metric_value
 from liger.method.partition import KMeansPartition
-from liger.harness import output_root
+from liger.harness import results_dir
 from liger.harness.runner import load_dataset, load_embeddings
 from liger.method.tuning import EXTENSION_LEVELS, cross_validated_metric, per_lf_level_search, stratified_folds, thresholds_for_levels
 
@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--tune-size", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
-    # results/ under output_root: the checkout, or $LIGER_OUTPUT_ROOT (as liger-run writes).
-    parser.add_argument("--out-dir", default=str(Path(output_root()) / "results"))
+    parser.add_argument("--out-dir", default=str(results_dir()))
     args = parser.parse_args(argv)
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name="config", overrides=args.overrides)

@@ -16,15 +16,14 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from liger.harness import output_root
+from liger.harness import results_dir
 from liger.io import write_text_atomic
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fault injection lives with the tests
 from reliability.faults import CATEGORIES, Outcome, all_faults, run_fault  # noqa: E402
 
 COMMAND = "python scripts/reliability_report.py"
-# results/ under output_root: the checkout, or $LIGER_OUTPUT_ROOT (as liger-run writes).
-DEFAULT_OUT = Path(output_root()) / "results" / "reliability.md"
+DEFAULT_OUT = results_dir() / "reliability.md"
 SECTIONS = {
     "input": "Bad inputs: refused with an error naming the value and what was expected, or a recorded fallback",
     "pickle": "Planted pickles: files that run code when unpickled",

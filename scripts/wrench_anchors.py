@@ -22,13 +22,12 @@ from liger.data.files import packaged_data_root
 from liger.harness.methods import fit_and_score
 from liger.io import write_text_atomic
 from liger.harness.runner import load_dataset
-from liger.harness import output_root
+from liger.harness import results_dir
 from liger.harness.config_check import CONF_DIR
 from liger.harness.wrench_anchors import CONFIGS, check_anchors, recompute, render
 
 COMMAND = "python scripts/wrench_anchors.py"
-# results/ under output_root: the checkout, or $LIGER_OUTPUT_ROOT (as liger-run writes).
-DEFAULT_OUT = Path(output_root()) / "results" / "wrench_anchors.md"
+DEFAULT_OUT = results_dir() / "wrench_anchors.md"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,4 +23,9 @@ def output_root() -> str:
     return str(Path(chosen).expanduser().resolve()) if chosen else str(CHECKOUT)
 
 
+def results_dir() -> Path:
+    """``results/`` under ``output_root``: where the scripts in ``scripts/`` write by default, as liger-run's studies do."""
+    return Path(output_root()) / "results"
+
+
 OmegaConf.register_new_resolver("liger.output_root", output_root, replace=True)

@@ -148,12 +148,17 @@ def _require_embeddings(method, dataset, embeddings) -> None:
                          f"{dataset.name!r}; choose an embedding provider, or a label-model-only method")
 
 
+def liger_grid(method: Mapping) -> tuple[list[int], list[float | None]]:
+    """A liger method config's numbers of parts and extension levels (None: no extension)."""
+    return ([int(s) for s in method.get("n_partitions", [1])],
+            [None if v is None else float(v) for v in method.get("extension_levels", [None])])
+
+
 def liger_search(method: Mapping, dataset: Dataset, *, seed: int, cv: int | None, cv_repeats: int = 1,
                  in_sample: bool = True, progress: bool = False) -> LigerCV:
     """``LigerCV`` over a liger method config's grid (parts x extension levels x label-model settings); ``cv=None``
     scores every configuration in sample only."""
-    return LigerCV([int(s) for s in method.get("n_partitions", [1])],
-                   [None if v is None else float(v) for v in method.get("extension_levels", [None])],
+    return LigerCV(*liger_grid(method),
                    label_model=method.get("label_model", "triplet"), label_model_params=label_model_params(method),
                    label_model_grid=label_model_grid(method), min_part_size=int(method.get("min_part_size", 20)),
                    metric=dataset.metric, n_classes=dataset.n_classes, cv=cv, cv_repeats=cv_repeats,
@@ -161,8 +166,7 @@ def liger_search(method: Mapping, dataset: Dataset, *, seed: int, cv: int | None
 
 
 def _fit_liger(method, dataset, embeddings, *, seed, tune_on, progress) -> dict:
-    part_grid = [int(s) for s in method.get("n_partitions", [1])]
-    level_grid = [None if v is None else float(v) for v in method.get("extension_levels", [None])]
+    part_grid, level_grid = liger_grid(method)
     extends = any(level is not None for level in level_grid)
     if embeddings is None:
         if extends or part_grid != [1]:

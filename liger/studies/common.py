@@ -121,19 +121,17 @@ def narrowed(texts: Mapping[str, str], results_dir: str | Path) -> dict[str, lis
         published = Path(results_dir) / name
         if not name.endswith(".csv") or not published.is_file():
             continue
-        old = published.read_text(encoding="utf-8")
-        old_columns, new_columns = ([c for c in _table_rows(t)[0] if c in SCOPE_COLUMNS] for t in (old, text))
-        columns = [c for c in old_columns if c in new_columns]
-        gone = [f"column {c}" for c in old_columns if c not in new_columns]
-        gone += ["/".join(values) for values in sorted(table_scope(old, columns) - table_scope(text, columns))] if columns else []
+        old, new = _table_rows(published.read_text(encoding="utf-8")), _table_rows(text)
+        columns = [c for c in old[0] if c in SCOPE_COLUMNS and c in new[0]]
+        gone = [f"column {c}" for c in old[0] if c in SCOPE_COLUMNS and c not in new[0]]
+        gone += ["/".join(values) for values in sorted(table_scope(*old, columns) - table_scope(*new, columns))] if columns else []
         if gone:
             lost[name] = gone
     return lost
 
 
-def table_scope(text: str, columns: Sequence[str]) -> set[tuple[str, ...]]:
-    """The distinct tuples of ``columns``' values in a CSV."""
-    header, rows = _table_rows(text)
+def table_scope(header: Sequence[str], rows: Sequence[Sequence[str]], columns: Sequence[str]) -> set[tuple[str, ...]]:
+    """The distinct tuples of ``columns``' values in a CSV's rows."""
     return {tuple(row[header.index(c)] for c in columns) for row in rows}
 
 

@@ -152,8 +152,8 @@ def run_pipelines(shared: Shared, budget: Budget) -> dict[str, Outcome]:
     out["WS-LM"] = timed(ws_label_model, shared, budget)
     out["Liger"] = timed(liger, shared, budget)
     index = shared.liger.best_index_  # the configuration Liger chose on these labels
-    out["Liger → adapter"], end_model, threshold = timed(end_model_on_soft_labels, shared, budget, index)
-    out["Liger → adapter, fine-tuned"] = timed(fine_tuned, shared, budget, end_model, threshold)
+    out["Liger → adapter"], end_model = timed(end_model_on_soft_labels, shared, budget, index)
+    out["Liger → adapter, fine-tuned"] = timed(fine_tuned, shared, budget, end_model)
     out["Liger + labelled points as a source"] = timed(liger_with_labelled_source, shared, budget, index)
     return out
 
@@ -169,12 +169,18 @@ def clean_head(shared: Shared, budget: Budget, name: str) -> Outcome:
     grid = head.simplest_first(method[head.param])
     options = head.fit_options(method, n_classes)
     fit = lambda E, y, value: head.fit(E, y, value, n_classes=n_classes, random_state=budget.seed, **options)  # noqa: E731
+    return _cross_validated(shared, budget, fit, grid, head.param)
+
+
+def _cross_validated(shared: Shared, budget: Budget, fit: Callable, grid: list, param: str) -> Outcome:
+    """A model ``fit`` on the N labels with the value of ``grid`` and the decision threshold chosen by repeated
+    k-fold on them, then refit on all N and applied to test."""
     folds = budget.fold_sets(shared)
     choice, _, _ = choose_by_cross_validation(fit, _probabilities(shared), grid, budget.E, budget.y, folds,
                                               metric=shared.dataset.metric, thresholds=shared.settings.thresholds)
     model = fit(budget.E, budget.y, grid[choice.index])
     predictions = decide(_probabilities(shared)(model, shared.embeddings["test"]), choice.threshold)
-    return Outcome(predictions, {head.param: grid[choice.index], "threshold": choice.threshold, "k": len(folds[0])})
+    return Outcome(predictions, {param: grid[choice.index], "threshold": choice.threshold, "k": len(folds[0])})
 
 
 def ws_label_model(shared: Shared, budget: Budget) -> Outcome:
@@ -197,7 +203,7 @@ def liger(shared: Shared, budget: Budget) -> Outcome:
                                  "label_model_params": search.best_params_["label_model_params"]})
 
 
-def end_model_on_soft_labels(shared: Shared, budget: Budget, index: int) -> tuple[Outcome, object, float | None]:
+def end_model_on_soft_labels(shared: Shared, budget: Budget, index: int) -> tuple[Outcome, object]:
     """An adapter trained on the chosen Liger configuration's soft labels over train; its size and decision
     threshold chosen on the N labels (which it was not trained on)."""
     models = shared.end_models(index)
@@ -206,7 +212,7 @@ def end_model_on_soft_labels(shared: Shared, budget: Budget, index: int) -> tupl
                                 thresholds=shared.settings.thresholds)
     model = models[hidden[choice.index]]
     predictions = decide(_probabilities(shared)(model, shared.embeddings["test"]), choice.threshold)
-    return Outcome(predictions, {"hidden": hidden[choice.index], "threshold": choice.threshold}), model, choice.threshold
+    return Outcome(predictions, {"hidden": hidden[choice.index], "threshold": choice.threshold}), model
 
 
 def fine_tune(model, E: np.ndarray, y: np.ndarray, *, epochs: int):
@@ -217,17 +223,12 @@ def fine_tune(model, E: np.ndarray, y: np.ndarray, *, epochs: int):
     return tuned
 
 
-def fine_tuned(shared: Shared, budget: Budget, end_model, threshold) -> Outcome:
+def fine_tuned(shared: Shared, budget: Budget, end_model) -> Outcome:
     """Continuous fine-tuning: the end model trained further on the N labels; the number of epochs and the
     threshold chosen by repeated k-fold (each fold fine-tunes a copy on the other folds)."""
     epochs = [int(e) for e in shared.settings.fine_tune_epochs]
     fit = lambda E, y, e: fine_tune(end_model, E, y, epochs=e)  # noqa: E731
-    folds = budget.fold_sets(shared)
-    choice, _, _ = choose_by_cross_validation(fit, _probabilities(shared), epochs, budget.E, budget.y, folds,
-                                              metric=shared.dataset.metric, thresholds=shared.settings.thresholds)
-    model = fit(budget.E, budget.y, epochs[choice.index])
-    predictions = decide(_probabilities(shared)(model, shared.embeddings["test"]), choice.threshold)
-    return Outcome(predictions, {"epochs": epochs[choice.index], "threshold": choice.threshold, "k": len(folds[0])})
+    return _cross_validated(shared, budget, fit, epochs, "epochs")
 
 
 def liger_with_labelled_source(shared: Shared, budget: Budget, index: int) -> Outcome:
